@@ -1,0 +1,129 @@
+"""The `taskstream` command: one entry point for every service and operator task."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from shared import logs
+from shared.settings import ConfigurationError, Settings
+
+JWT_SECRET_FILE = "jwt_secret"  # noqa: S105 (a file name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logs.configure(args.command, settings.log_level)
+    try:
+        result: int = args.run(settings, args)
+        return result
+    except ConfigurationError as e:
+        print(f"taskstream {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taskstream", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = commands.add_parser("dev", help="run the whole stack on embedded servers")
+    dev.set_defaults(run=_dev)
+    for name, run, text in (
+        ("command", _command, "run the command (write) API"),
+        ("query", _query, "run the query (read) API"),
+        ("projector", _projector, "run the projector (JetStream -> read tables)"),
+        ("migrate", _migrate, "apply database migrations (idempotent)"),
+    ):
+        commands.add_parser(name, help=text).set_defaults(run=run)
+
+    token = commands.add_parser("token", help="print a signed tenant token")
+    token.add_argument("--tenant", type=UUID, required=True, help="tenant id (UUID)")
+    token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
+    token.add_argument("--subject", default=None, help="actor name recorded on events")
+    token.set_defaults(run=_token)
+    return parser
+
+
+def _command(settings: Settings, _: argparse.Namespace) -> int:
+    from services.command.app import create_app
+
+    return _serve(create_app(settings), settings.host, settings.command_port)
+
+
+def _query(settings: Settings, _: argparse.Namespace) -> int:
+    from services.query.app import create_app
+
+    return _serve(create_app(settings), settings.host, settings.query_port)
+
+
+def _projector(settings: Settings, _: argparse.Namespace) -> int:
+    from services.projector.consumer import Projector
+    from shared.database import DatabaseAddress
+
+    address = DatabaseAddress.parse(settings.require_database_url())
+    projector = Projector(address.conninfo(), settings.require_nats_url(), settings.nats_stream)
+    return _run_until_signalled(projector.run())
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from shared import migrate
+
+    migrate.upgrade(settings.require_database_url())
+    print("migrations applied")
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from shared.auth import issue_token
+
+    print(issue_token(token_secret(settings), args.tenant, args.ttl, args.subject))
+    return 0
+
+
+def _dev(settings: Settings, _: argparse.Namespace) -> int:
+    from services.dev.stack import run_dev_stack
+
+    return run_dev_stack(settings)
+
+
+def token_secret(settings: Settings) -> str:
+    """The configured secret, else the one `taskstream dev` keeps in its data directory."""
+    if settings.jwt_secret is not None:
+        return settings.require_jwt_secret()
+    stored = Path(settings.data_dir) / JWT_SECRET_FILE
+    if stored.is_file():
+        return stored.read_text().strip()
+    return settings.require_jwt_secret()
+
+
+def _serve(app: Any, host: str, port: int) -> int:
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def _run_until_signalled(work: Coroutine[Any, Any, None]) -> int:
+    async def supervise() -> None:
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(supervise())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

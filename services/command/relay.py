@@ -1,0 +1,185 @@
+"""The outbox relay: tails the event store's global log and publishes it to JetStream.
+
+The stream itself records how far the relay got (its last taskstream message carries
+a position), so there is no second cursor to keep in step. Each publish names the
+stream sequence it expects to follow, so a retried message can never land after a
+newer one; any failure or surprise re-reads the stream's tail and resumes from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import Application
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from psycopg import sql
+
+from services.command.envelopes import decode_row
+from shared.database import EVENTS_TABLE
+from shared.events import EventEnvelope, InvalidEnvelope
+from shared.nats import connect, ensure_stream
+
+logger = logging.getLogger(__name__)
+RELAY_LOCK = 0x7A5C_0002
+_SELECT = sql.SQL(
+    "SELECT originator_id, originator_version, topic, state, notification_id "
+    "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+).format(sql.Identifier(EVENTS_TABLE))
+
+
+class PublishRejected(Exception):
+    """JetStream refused or did not confirm a publish; the relay re-syncs with the stream."""
+
+
+@dataclass
+class StreamTail:
+    sequence: int
+    position: int
+
+
+class Relay:
+    """Exactly one relay publishes at a time across all command processes (advisory lock)."""
+
+    def __init__(
+        self,
+        app: Application[UUID],
+        conninfo: str,
+        nats_url: str,
+        stream: str,
+        *,
+        batch_size: int = 1000,
+        ack_timeout: float = 5.0,
+    ) -> None:
+        self._app = app
+        self._conninfo = conninfo
+        self._nats_url = nats_url
+        self._stream = stream
+        self._batch_size = batch_size
+        self._ack_timeout = ack_timeout
+        self.published_position = 0
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Run until cancelled, surviving database and NATS outages with backoff."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, NatsError, OSError, TimeoutError, PublishRejected) as e:
+                logger.warning(
+                    "relay interrupted; retrying",
+                    extra={"error": repr(e), "retry_in": backoff},
+                )
+            finally:
+                self.is_leader = False
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _lead(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+            await self._acquire_lock(conn)
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_TABLE)))
+            nc = await connect(self._nats_url, name="taskstream-relay")
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js, self._stream)
+                await self._publish_forever(conn, nc, js)
+            finally:
+                await nc.close()
+
+    async def _acquire_lock(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+        announced = False
+        while True:
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK,))
+            row = await cur.fetchone()
+            if row is not None and row[0]:
+                self.is_leader = True
+                logger.info("relay is publishing")
+                return
+            if not announced:
+                logger.info("another relay is publishing; standing by")
+                announced = True
+            await asyncio.sleep(2.0)
+
+    async def _publish_forever(
+        self,
+        conn: psycopg.AsyncConnection[tuple[object, ...]],
+        nc: Client,
+        js: JetStreamContext,
+    ) -> None:
+        tail = await self._read_tail(js)
+        while True:
+            cur = await conn.execute(_SELECT, (tail.position, self._batch_size))
+            rows = await cur.fetchall()
+            if not rows:
+                await self._wait_for_events(conn)
+                continue
+            envelopes = [decode_row(self._app, row) for row in rows]  # type: ignore[arg-type]
+            try:
+                tail = await self._publish(js, tail, envelopes)
+            except PublishRejected as e:
+                logger.warning(
+                    "publish not confirmed; re-reading the stream", extra={"error": str(e)}
+                )
+                await asyncio.sleep(0.2)
+                tail = await self._read_tail(js)
+            self.published_position = tail.position
+
+    async def _publish(
+        self, js: JetStreamContext, tail: StreamTail, envelopes: list[EventEnvelope]
+    ) -> StreamTail:
+        futures = []
+        for offset, envelope in enumerate(envelopes):
+            headers = {
+                "Nats-Msg-Id": str(envelope.id),
+                "Nats-Expected-Last-Sequence": str(tail.sequence + offset),
+            }
+            futures.append(
+                await js.publish_async(envelope.subject, envelope.to_bytes(), headers=headers)
+            )
+        done, pending = await asyncio.wait(futures, timeout=self._ack_timeout)
+        for future in pending:
+            future.cancel()
+        for offset, (envelope, future) in enumerate(zip(envelopes, futures, strict=True)):
+            if future not in done or future.exception() is not None:
+                reason = "timed out" if future not in done else repr(future.exception())
+                raise PublishRejected(f"event at position {envelope.position}: {reason}")
+            ack = future.result()
+            if ack.duplicate or ack.seq != tail.sequence + offset + 1:
+                raise PublishRejected(
+                    f"event at position {envelope.position} was a duplicate or out of line"
+                )
+        last = envelopes[-1]
+        return StreamTail(sequence=tail.sequence + len(envelopes), position=last.position)
+
+    async def _read_tail(self, js: JetStreamContext) -> StreamTail:
+        """Find the last taskstream event in the stream, skipping foreign messages."""
+        info = await js.stream_info(self._stream)
+        last_sequence = info.state.last_seq
+        sequence = last_sequence
+        while sequence >= max(info.state.first_seq, 1):
+            try:
+                message = await js.get_msg(self._stream, seq=sequence)
+            except NotFoundError:
+                sequence -= 1
+                continue
+            try:
+                position = EventEnvelope.from_bytes(message.data or b"").position
+            except InvalidEnvelope:
+                sequence -= 1
+                continue
+            return StreamTail(sequence=last_sequence, position=position)
+        return StreamTail(sequence=last_sequence, position=0)
+
+    async def _wait_for_events(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+        async for _ in conn.notifies(timeout=1.0, stop_after=1):
+            pass

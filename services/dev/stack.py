@@ -1,0 +1,153 @@
+"""`taskstream dev`: the whole stack on one machine, started and stopped as one.
+
+PostgreSQL and nats-server run from pip wheels with data under the data directory,
+so a second run finds the first run's projects. The three services run as separate
+processes, exactly as in production; the supervisor stops every one of them on
+Ctrl-C or SIGTERM, or when any one of them dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from uuid import UUID, uuid4
+
+from services.dev.nats import EmbeddedNats
+from services.dev.postgres import EmbeddedPostgres
+from shared import migrate
+from shared.auth import issue_token
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+DATABASE = "taskstream"
+SERVICES = ("command", "projector", "query")
+
+
+def run_dev_stack(settings: Settings) -> int:
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = _kept_value(data_dir / "jwt_secret", lambda: secrets.token_urlsafe(48))
+    tenant = UUID(_kept_value(data_dir / "dev_tenant", lambda: str(uuid4())))
+    stop = _StopSignal()
+    with contextlib.ExitStack() as servers:
+        database_url = settings.database_url or servers.enter_context(_postgres(data_dir))
+        nats_url = settings.nats_url or servers.enter_context(_nats(data_dir))
+        migrate.upgrade(database_url)
+        env = {
+            **os.environ,
+            "TASKSTREAM_DATABASE_URL": database_url,
+            "TASKSTREAM_NATS_URL": nats_url,
+            "TASKSTREAM_JWT_SECRET": secret,
+        }
+        with _children(env) as children:
+            _announce(settings, database_url, nats_url, issue_token(secret, tenant, None, "dev"))
+            return _supervise(children, stop)
+    return 0
+
+
+@contextlib.contextmanager
+def _postgres(data_dir: Path) -> Iterator[str]:
+    server = EmbeddedPostgres(data_dir / "postgres")
+    server.start()
+    try:
+        yield server.create_database(DATABASE)
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _nats(data_dir: Path) -> Iterator[str]:
+    server = EmbeddedNats(data_dir / "nats")
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _children(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in SERVICES:
+            children[name] = subprocess.Popen([sys.executable, "-m", "services.cli", name], env=env)
+        yield children
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for name, child in children.items():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("service did not stop in time; killing it", extra={"service": name})
+                child.kill()
+                child.wait()
+
+
+class _StopSignal:
+    def __init__(self) -> None:
+        self.received: int | None = None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _: FrameType | None) -> None:
+        self.received = signum
+
+
+def _supervise(children: dict[str, subprocess.Popen[bytes]], stop: _StopSignal) -> int:
+    while stop.received is None:
+        for name, child in children.items():
+            if child.poll() is not None:
+                logger.error(
+                    "a service exited; stopping the stack",
+                    extra={"service": name, "exit_code": child.returncode},
+                )
+                return 1
+        time.sleep(0.2)
+    logger.info("stopping the stack", extra={"signal": signal.Signals(stop.received).name})
+    return 0
+
+
+def _kept_value(path: Path, make: Callable[[], str]) -> str:
+    """A value generated once and kept, so restarts keep the same secret and tenant."""
+    if path.is_file():
+        return path.read_text().strip()
+    value = make()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+def _announce(settings: Settings, database_url: str, nats_url: str, token: str) -> None:
+    command = f"http://{settings.host}:{settings.command_port}"
+    query = f"http://{settings.host}:{settings.query_port}"
+    print(
+        f"""
+taskstream dev stack is starting
+  command API  {command}/docs
+  query API    {query}/docs
+  PostgreSQL   {database_url}
+  NATS         {nats_url}
+
+dev token (tenant in {settings.data_dir}/dev_tenant):
+  export TOKEN={token}
+
+  curl -s -X POST {command}/api/v1/projects -H "X-Tenant-Token: $TOKEN" \\
+       -H 'Content-Type: application/json' -d '{{"name": "Launch"}}'
+  curl -s {query}/api/v1/projects -H "X-Tenant-Token: $TOKEN"
+
+Press Ctrl-C to stop.
+""",
+        flush=True,
+    )

@@ -1,0 +1,117 @@
+"""The projector's JetStream side: an ordered consumer resumed from the tracked sequence.
+
+Stream sequences have no gaps, so resuming from "last applied sequence + 1" with one
+ordered (in-order, no redelivery) consumer can neither skip nor reorder an event, which
+a durable consumer with naks and ack timeouts could (see ../shared/NOTES.md). The
+position committed with the rows is the only cursor; nothing is acknowledged apart
+from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import psycopg
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from services.projector.store import Incoming, ProjectionStore, Tracking
+from shared.events import SUBJECT_PREFIX
+from shared.nats import connect, ensure_stream
+
+logger = logging.getLogger(__name__)
+
+
+class Projector:
+    def __init__(self, conninfo: str, nats_url: str, stream: str, *, batch_size: int = 500) -> None:
+        self._conninfo = conninfo
+        self._nats_url = nats_url
+        self._stream = stream
+        self._batch_size = batch_size
+        self.tracking = Tracking(0, 0)
+
+    async def run(self) -> None:
+        """Run until cancelled; any outage restarts from the committed position."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, NatsError, OSError, TimeoutError) as e:
+                logger.warning(
+                    "projector interrupted; resuming from the committed position",
+                    extra={"error": repr(e), "retry_in": backoff},
+                )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self._conninfo) as conn:
+            store = ProjectionStore(conn)
+            self.tracking = await store.tracking()
+            nc = await connect(self._nats_url, name="taskstream-projector")
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js, self._stream)
+                config = ConsumerConfig(
+                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                    opt_start_seq=self.tracking.stream_sequence + 1,
+                )
+                sub = await js.subscribe(
+                    f"{SUBJECT_PREFIX}.>",
+                    stream=self._stream,
+                    ordered_consumer=True,
+                    config=config,
+                    pending_msgs_limit=self._batch_size * 20,
+                )
+                logger.info(
+                    "projector consuming",
+                    extra={
+                        "from_sequence": self.tracking.stream_sequence + 1,
+                        "position": self.tracking.position,
+                    },
+                )
+                while True:
+                    batch = await self._next_batch(sub)
+                    if batch:
+                        self.tracking = await store.apply(batch, self.tracking)
+            finally:
+                await nc.close()
+
+    async def _next_batch(self, sub: JetStreamContext.PushSubscription) -> list[Incoming]:
+        try:
+            first = await sub.next_msg(timeout=1.0)
+        except NatsTimeoutError:
+            return []
+        messages = [first]
+        while len(messages) < self._batch_size and sub.pending_msgs > 0:
+            messages.append(await sub.next_msg(timeout=None))
+        expected = self.tracking.stream_sequence + 1
+        batch = []
+        for message in messages:
+            incoming = _incoming(message)
+            if incoming.stream_sequence < expected:
+                continue
+            if incoming.stream_sequence > expected:
+                logger.error(
+                    "stream sequence gap: messages were removed from the stream before "
+                    "they were applied; run `taskstream rebuild` to restore the read model",
+                    extra={"expected": expected, "got": incoming.stream_sequence},
+                )
+            batch.append(incoming)
+            expected = incoming.stream_sequence + 1
+        return batch
+
+
+def _incoming(message: Msg) -> Incoming:
+    return Incoming(
+        stream_sequence=message.metadata.sequence.stream,
+        subject=message.subject,
+        payload=message.data,
+        headers=dict(message.headers or {}),
+    )

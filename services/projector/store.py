@@ -1,0 +1,127 @@
+"""The read model's write path: rows and the tracked position commit together.
+
+A batch normally commits in one transaction. If a handler fails, the batch is rolled
+back and replayed one message at a time under savepoints, so only the failing message
+goes to the dead-letter table and everything else is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import psycopg
+
+from services.projector.handlers import HANDLERS, Cursor
+from shared.events import EventEnvelope, InvalidEnvelope
+
+logger = logging.getLogger(__name__)
+TRACKING_NAME = "read_model"
+POSITION_CHANNEL = "taskstream_projection"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How far the read model got: the last stream sequence and event position applied."""
+
+    stream_sequence: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Incoming:
+    stream_sequence: int
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+class Unprocessable(Exception):
+    """A message this projector cannot apply; it is parked, not retried forever."""
+
+
+class ProjectionStore:
+    def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+        self._conn = conn
+        self.dead_lettered = 0
+
+    async def tracking(self) -> Tracking:
+        cur = await self._conn.execute(
+            "SELECT stream_sequence, position FROM projection_tracking WHERE name = %s",
+            (TRACKING_NAME,),
+        )
+        row = await cur.fetchone()
+        await self._conn.commit()
+        if row is None:
+            return Tracking(0, 0)
+        return Tracking(int(str(row[0])), int(str(row[1])))
+
+    async def apply(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
+        try:
+            async with self._conn.transaction(), self._conn.cursor() as cur:
+                result = tracking
+                for message in batch:
+                    result = await self._apply_one(cur, message, result)
+                await self._save_tracking(cur, result)
+            return result
+        except Unprocessable:
+            return await self._apply_one_by_one(batch, tracking)
+
+    async def _apply_one_by_one(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
+        result = tracking
+        async with self._conn.transaction(), self._conn.cursor() as cur:
+            for message in batch:
+                try:
+                    async with self._conn.transaction():
+                        result = await self._apply_one(cur, message, result)
+                except Unprocessable as e:
+                    await self._park(cur, message, str(e))
+                    result = Tracking(message.stream_sequence, result.position)
+            await self._save_tracking(cur, result)
+        return result
+
+    async def _apply_one(self, cur: Cursor, message: Incoming, tracking: Tracking) -> Tracking:
+        try:
+            envelope = EventEnvelope.from_bytes(message.payload)
+        except InvalidEnvelope as e:
+            raise Unprocessable(str(e)) from e
+        if envelope.position <= tracking.position:
+            # A republished event this read model already holds.
+            return Tracking(message.stream_sequence, tracking.position)
+        handler = HANDLERS.get(envelope.type)
+        if handler is None:
+            raise Unprocessable(f"no projection handler for {envelope.type}")
+        try:
+            await handler(cur, envelope)
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError, KeyError) as e:
+            raise Unprocessable(f"{envelope.type} at position {envelope.position}: {e!r}") from e
+        return Tracking(message.stream_sequence, envelope.position)
+
+    async def _park(self, cur: Cursor, message: Incoming, reason: str) -> None:
+        logger.error(
+            "message set aside in dead_letters",
+            extra={"stream_sequence": message.stream_sequence, "reason": reason},
+        )
+        await cur.execute(
+            "INSERT INTO dead_letters (stream_sequence, subject, payload, headers, reason)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (
+                message.stream_sequence,
+                message.subject,
+                message.payload,
+                json.dumps(message.headers),
+                reason,
+            ),
+        )
+        self.dead_lettered += 1
+
+    async def _save_tracking(self, cur: Cursor, tracking: Tracking) -> None:
+        await cur.execute(
+            "INSERT INTO projection_tracking (name, stream_sequence, position, updated_at)"
+            " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO UPDATE"
+            " SET stream_sequence = EXCLUDED.stream_sequence,"
+            " position = EXCLUDED.position, updated_at = now()",
+            (TRACKING_NAME, tracking.stream_sequence, tracking.position),
+        )
+        await cur.execute("SELECT pg_notify(%s, %s)", (POSITION_CHANNEL, str(tracking.position)))

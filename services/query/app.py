@@ -1,0 +1,60 @@
+"""Composition root of the query service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from psycopg_pool import AsyncConnectionPool
+
+from services.query.position import PositionWatcher
+from services.query.routes import projects
+from shared.database import DatabaseAddress
+from shared.health import health_router
+from shared.problems import install_problem_handlers
+from shared.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    address = DatabaseAddress.parse(settings.require_database_url())
+    conninfo = address.conninfo()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = AsyncConnectionPool(
+            conninfo,
+            min_size=2,
+            max_size=16,
+            kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+            open=False,
+        )
+        await pool.open()
+        watcher = PositionWatcher(conninfo)
+        watcher_task = asyncio.create_task(watcher.run(), name="position-watcher")
+        app.state.pool = pool
+        app.state.watcher = watcher
+        try:
+            yield
+        finally:
+            watcher_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher_task
+            await pool.close()
+
+    app = FastAPI(
+        title="taskstream query API",
+        version="1",
+        lifespan=lifespan,
+        description="Reads from the projected read model. Send X-Min-Position (from a "
+        "command's X-Event-Position) to read your own writes.",
+    )
+    app.state.jwt_secret = settings.require_jwt_secret()
+    app.state.conninfo = conninfo
+    app.state.nats_url = settings.require_nats_url()
+    app.state.min_position_wait = settings.min_position_wait_seconds
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    app.include_router(projects.router)
+    return app

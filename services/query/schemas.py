@@ -1,0 +1,51 @@
+"""Response shapes of the query API, for the OpenAPI document (PostgreSQL builds the JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+
+class TagRef(BaseModel):
+    id: UUID
+    name: str
+    color: str | None
+
+
+class Task(BaseModel):
+    id: UUID
+    project_id: UUID
+    title: str
+    description: str | None
+    status: str
+    tags: list[TagRef]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ProjectDetail(BaseModel):
+    id: UUID
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    tasks: list[Task]
+
+
+class ProjectSummary(BaseModel):
+    id: UUID
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    task_count: int
+
+
+class ProjectPage(BaseModel):
+    items: list[ProjectSummary]
+    next_cursor: str | None

@@ -1,0 +1,59 @@
+"""Connecting to NATS and declaring the stream, shared by the relay and the projector."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+from shared.events import SUBJECT_PREFIX
+
+logger = logging.getLogger(__name__)
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
+    """Connect with a bound: nats.connect() alone waits about two minutes for a dead server."""
+
+    async def _log_disconnect() -> None:
+        logger.warning("nats disconnected", extra={"client": name})
+
+    async def _log_reconnect() -> None:
+        logger.info("nats reconnected", extra={"client": name})
+
+    return await asyncio.wait_for(
+        nats.connect(
+            url,
+            name=name,
+            connect_timeout=min(within, 2.0),
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=True,
+            disconnected_cb=_log_disconnect,
+            reconnected_cb=_log_reconnect,
+        ),
+        within,
+    )
+
+
+def stream_config(stream: str) -> StreamConfig:
+    return StreamConfig(
+        name=stream,
+        subjects=[f"{SUBJECT_PREFIX}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, stream: str) -> None:
+    """Declare the stream idempotently; several processes may race to create it."""
+    config = stream_config(stream)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)

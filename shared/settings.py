@@ -1,0 +1,53 @@
+"""Configuration from the environment, read once by each composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of every service; the names are the contract of DESIGN §2."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKSTREAM_", extra="ignore")
+
+    database_url: str | None = None
+    nats_url: str | None = None
+    jwt_secret: SecretStr | None = None
+    data_dir: Path = Path(".taskstream")
+    host: str = "127.0.0.1"
+    command_port: int = Field(default=8000, ge=1, le=65535)
+    query_port: int = Field(default=8001, ge=1, le=65535)
+    nats_stream: str = "TASKSTREAM"
+    min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    log_level: str = "INFO"
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigurationError(
+                "TASKSTREAM_DATABASE_URL is not set: point it at PostgreSQL, "
+                "e.g. postgresql://user:password@127.0.0.1:5432/taskstream"
+            )
+        return self.database_url
+
+    def require_nats_url(self) -> str:
+        if not self.nats_url:
+            raise ConfigurationError(
+                "TASKSTREAM_NATS_URL is not set: point it at a JetStream-enabled "
+                "nats-server, e.g. nats://127.0.0.1:4222"
+            )
+        return self.nats_url
+
+    def require_jwt_secret(self) -> str:
+        if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
+            raise ConfigurationError(
+                "TASKSTREAM_JWT_SECRET is not set: services refuse to start without the "
+                "secret that signs tenant tokens (only `taskstream dev` generates one)"
+            )
+        return self.jwt_secret.get_secret_value()
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""

@@ -1,0 +1,116 @@
+"""The schema the code expects; migrations must produce exactly this (a test checks drift)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from shared.database import EVENTS_TABLE
+
+metadata = MetaData()
+
+# Owned by the `eventsourcing` library's recorder; created here so services run with
+# CREATE_TABLE=n (concurrent creation at start-up races, see ../shared/NOTES.md).
+events = Table(
+    EVENTS_TABLE,
+    metadata,
+    Column("originator_id", Uuid, nullable=False),
+    Column("originator_version", BigInteger, nullable=False),
+    Column("topic", Text),
+    Column("state", LargeBinary),
+    Column("notification_id", BigInteger, Identity(always=False), nullable=False),
+    PrimaryKeyConstraint("originator_id", "originator_version", name=f"{EVENTS_TABLE}_pkey"),
+    Index(f"{EVENTS_TABLE}_notification_id_idx", "notification_id", unique=True),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("task_count", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("projects_tenant_page_idx", "tenant_id", "created_at", "id"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("project_id", Uuid, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("status", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("tasks_tenant_page_idx", "tenant_id", "created_at", "id"),
+    Index("tasks_tenant_project_idx", "tenant_id", "project_id", "created_at", "id"),
+    Index("tasks_tenant_status_idx", "tenant_id", "status", "created_at", "id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("color", Text),
+    Column("task_count", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("tags_tenant_page_idx", "tenant_id", "created_at", "id"),
+    Index("tags_tenant_name_key", "tenant_id", func.lower(text("name")), unique=True),
+)
+
+task_tags = Table(
+    "task_tags",
+    metadata,
+    Column("task_id", Uuid, nullable=False),
+    Column("tag_id", Uuid, nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    PrimaryKeyConstraint("task_id", "tag_id", name="task_tags_pkey"),
+    Index("task_tags_tag_idx", "tag_id", "task_id"),
+)
+
+projection_tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("stream_sequence", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("stream_sequence", BigInteger, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("headers", JSONB),
+    Column("reason", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
