@@ -1,0 +1,102 @@
+"""The test harness: one real PostgreSQL and one real nats-server per test run.
+
+Both listen on ephemeral loopback ports with data in temporary directories and are
+stopped at the end of the run. Each test that asks for `database_url` gets a fresh
+database cloned from a migrated template; each test that asks for `nats_url` gets a
+server with no streams left over from earlier tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from services.dev.nats import EmbeddedNats
+from services.dev.postgres import EmbeddedPostgres
+
+from shared import migrate
+from shared.database import DatabaseAddress
+from shared.nats import connect
+from shared.settings import Settings
+
+TEMPLATE = "taskstream_template"
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", fast=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_url(postgres_server: EmbeddedPostgres) -> str:
+    url = postgres_server.create_database(TEMPLATE)
+    migrate.upgrade(url)
+    return url
+
+
+@contextlib.contextmanager
+def fresh_database(server: EmbeddedPostgres, template_url: str) -> Iterator[str]:
+    """A migrated database of its own, dropped afterwards."""
+    name = f"test_{next(_database_numbers)}"
+    admin = DatabaseAddress.parse(server.url).conninfo()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    try:
+        yield template_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(postgres_server: EmbeddedPostgres, template_url: str) -> Iterator[str]:
+    with fresh_database(postgres_server, template_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def nats_url(nats_server: EmbeddedNats) -> str:
+    asyncio.run(delete_streams(nats_server.url))
+    return nats_server.url
+
+
+async def delete_streams(url: str) -> None:
+    nc = await connect(url, name="test-harness")
+    try:
+        js = nc.jetstream()
+        for stream in await js.streams_info():
+            await js.delete_stream(stream.config.name)
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+def settings(database_url: str, nats_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        data_dir=tmp_path,
+    )

@@ -1,0 +1,144 @@
+"""The outbox relay against a real event store and a real JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from services.dev.nats import EmbeddedNats
+
+from services.command.application import TaskstreamApplication
+from services.command.domain.base import Context
+from services.command.relay import Relay
+from shared.database import DatabaseAddress
+from shared.events import EventEnvelope
+from tests.support import eventually, stream_messages
+
+TENANT = uuid4()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[TaskstreamApplication]:
+    application = TaskstreamApplication(
+        env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2)
+    )
+    yield application
+    application.close()
+
+
+def ctx() -> Context:
+    return Context(TENANT, "tester", datetime.now(UTC))
+
+
+@contextlib.asynccontextmanager
+async def running(relay: Relay) -> AsyncIterator[Relay]:
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def make_relay(app: TaskstreamApplication, database_url: str, nats_url: str) -> Relay:
+    return Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+
+
+async def published(nats_url: str) -> list[EventEnvelope]:
+    return [EventEnvelope.from_bytes(m.data) for m in await stream_messages(nats_url)]
+
+
+async def wait_for_count(nats_url: str, count: int) -> list[EventEnvelope]:
+    async def reached() -> bool:
+        return len(await published(nats_url)) >= count
+
+    await eventually(reached, what=f"{count} events in JetStream")
+    return await published(nats_url)
+
+
+async def test_every_event_is_published_in_position_order_as_a_cloudevent(
+    app: TaskstreamApplication, database_url: str, nats_url: str
+) -> None:
+    first = app.create_project(ctx(), uuid4(), "one", None)
+    second = app.create_project(ctx(), uuid4(), "two", "2")
+    project = app.get_project(ctx(), first.aggregate.id)
+    project.rename(ctx(), "one, renamed")
+    renamed = app._save(project)
+
+    async with running(make_relay(app, database_url, nats_url)):
+        events = await wait_for_count(nats_url, 3)
+
+    assert [e.position for e in events] == [first.position, second.position, renamed.position]
+    assert [e.type for e in events] == ["ProjectCreated", "ProjectCreated", "ProjectRenamed"]
+    messages = await stream_messages(nats_url)
+    for message, event in zip(messages, events, strict=True):
+        assert message.headers is not None
+        assert message.headers["Nats-Msg-Id"] == str(event.id)
+        assert message.subject == f"taskstream.events.{TENANT}.project.{event.type}"
+        assert json.loads(message.data)["tenantid"] == str(TENANT)
+    assert events[2].data == {"project_id": str(first.aggregate.id), "name": "one, renamed"}
+    assert events[2].actor == "tester"
+
+
+async def test_a_restarted_relay_resumes_without_duplicates(
+    app: TaskstreamApplication, database_url: str, nats_url: str
+) -> None:
+    app.create_project(ctx(), uuid4(), "before", None)
+    async with running(make_relay(app, database_url, nats_url)):
+        await wait_for_count(nats_url, 1)
+    app.create_project(ctx(), uuid4(), "while stopped", None)
+    async with running(make_relay(app, database_url, nats_url)):
+        await wait_for_count(nats_url, 2)
+        app.create_project(ctx(), uuid4(), "after", None)
+        events = await wait_for_count(nats_url, 3)
+    assert len({e.id for e in events}) == 3
+    assert [e.data["name"] for e in events] == ["before", "while stopped", "after"]
+
+
+async def test_only_one_relay_publishes_at_a_time(
+    app: TaskstreamApplication, database_url: str, nats_url: str
+) -> None:
+    one, two = make_relay(app, database_url, nats_url), make_relay(app, database_url, nats_url)
+    async with running(one), running(two):
+
+        async def a_leader() -> bool:
+            return one.is_leader or two.is_leader
+
+        await eventually(a_leader, what="one relay leading")
+        for n in range(5):
+            app.create_project(ctx(), uuid4(), f"p{n}", None)
+        events = await wait_for_count(nats_url, 5)
+        assert one.is_leader != two.is_leader
+    assert len(events) == 5
+
+
+async def test_commands_succeed_while_nats_is_down_and_the_backlog_follows(
+    app: TaskstreamApplication, database_url: str, tmp_path: Path
+) -> None:
+    server = EmbeddedNats(tmp_path / "nats")
+    url = server.start()
+    relay = make_relay(app, database_url, url)
+    try:
+        async with running(relay):
+            app.create_project(ctx(), uuid4(), "before outage", None)
+            await wait_for_count(url, 1)
+            server.stop()
+            for n in range(3):
+                app.create_project(ctx(), uuid4(), f"during outage {n}", None)
+            server.start()
+            events = await wait_for_count(url, 4)
+    finally:
+        server.stop()
+    assert [e.data["name"] for e in events] == [
+        "before outage",
+        "during outage 0",
+        "during outage 1",
+        "during outage 2",
+    ]

@@ -1,0 +1,43 @@
+"""Waiting for conditions instead of sleeping, and reading what reached the stream."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from nats.aio.msg import Msg
+
+from shared.nats import connect
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {within} s")
+        await asyncio.sleep(0.02)
+
+
+async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Msg]:
+    """Every message in the stream, in stream order (empty if there is no stream yet)."""
+    from nats.js.errors import NotFoundError
+
+    nc = await connect(nats_url, name="test-reader")
+    try:
+        js = nc.jetstream()
+        try:
+            info = await js.stream_info(stream)
+        except NotFoundError:
+            return []
+        messages = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                messages.append(await js.get_msg(stream, seq=seq))
+            except NotFoundError:
+                continue
+        return messages
+    finally:
+        await nc.close()
