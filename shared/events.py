@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared.timestamps import rfc3339
+
 SUBJECT_PREFIX = "taskstream.events"
 SOURCE = "taskstream"
 SPEC_VERSION = "1.0"
@@ -69,7 +71,7 @@ class EventEnvelope:
             "source": SOURCE,
             "type": self.type,
             "subject": str(self.aggregate_id),
-            "time": self.time.isoformat(),
+            "time": rfc3339(self.time),
             "datacontenttype": "application/json",
             "tenantid": str(self.tenant_id),
             "position": self.position,

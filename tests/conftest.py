@@ -16,9 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-
 from shared import migrate
 from shared.database import DatabaseAddress
 from shared.nats import connect
@@ -87,7 +87,8 @@ async def delete_streams(url: str) -> None:
     try:
         js = nc.jetstream()
         for stream in await js.streams_info():
-            await js.delete_stream(stream.config.name)
+            if stream.config.name:
+                await js.delete_stream(stream.config.name)
     finally:
         await nc.close()
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-
-from nats.aio.msg import Msg
+from dataclasses import dataclass
 
 from shared.nats import connect
 
@@ -21,7 +20,15 @@ async def eventually(
         await asyncio.sleep(0.02)
 
 
-async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Msg]:
+@dataclass(frozen=True)
+class StoredMessage:
+    seq: int
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+
+
+async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[StoredMessage]:
     """Every message in the stream, in stream order (empty if there is no stream yet)."""
     from nats.js.errors import NotFoundError
 
@@ -35,9 +42,12 @@ async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Msg
         messages = []
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             try:
-                messages.append(await js.get_msg(stream, seq=seq))
+                raw = await js.get_msg(stream, seq=seq)
             except NotFoundError:
                 continue
+            messages.append(
+                StoredMessage(seq, raw.subject or "", raw.data or b"", dict(raw.headers or {}))
+            )
         return messages
     finally:
         await nc.close()

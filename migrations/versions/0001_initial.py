@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The recorder inserts through unnest() of this composite type and only looks it up.
+    op.execute(
+        "CREATE TYPE stored_event_uuid AS "
+        "(originator_id uuid, originator_version bigint, topic text, state bytea)"
+    )
     op.create_table(
         "taskstream_events",
         sa.Column("originator_id", sa.Uuid(), nullable=False),
@@ -126,3 +131,4 @@ def downgrade() -> None:
     op.drop_table("projects")
     op.drop_index("taskstream_events_notification_id_idx", table_name="taskstream_events")
     op.drop_table("taskstream_events")
+    op.execute("DROP TYPE stored_event_uuid")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from shared.timestamps import Timestamp
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 ProjectDescription = Annotated[str, StringConstraints(max_length=1000)]
@@ -23,7 +24,7 @@ class ProjectOut(BaseModel):
     id: UUID
     name: str
     description: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
     tasks: list[object]

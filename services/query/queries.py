@@ -12,17 +12,21 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from shared.timestamps import sql_rfc3339
+
 TAG_JSON = "json_build_object('id', g.id, 'name', g.name, 'color', g.color)"
 TASK_JSON = (
     "json_build_object('id', t.id, 'project_id', t.project_id, 'title', t.title,"
     " 'description', t.description, 'status', t.status,"
     " 'tags', COALESCE((SELECT json_agg(" + TAG_JSON + " ORDER BY lower(g.name), g.id)"
     " FROM task_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.task_id = t.id), '[]'),"
-    " 'created_at', t.created_at, 'updated_at', t.updated_at, 'version', t.version)"
+    f" 'created_at', {sql_rfc3339('t.created_at')}, 'updated_at', {sql_rfc3339('t.updated_at')},"
+    " 'version', t.version)"
 )
 PROJECT_FIELDS = (
     "'id', p.id, 'name', p.name, 'description', p.description,"
-    " 'created_at', p.created_at, 'updated_at', p.updated_at, 'version', p.version"
+    f" 'created_at', {sql_rfc3339('p.created_at')}, 'updated_at', {sql_rfc3339('p.updated_at')},"
+    " 'version', p.version"
 )
 
 PROJECT_WITH_TASKS = (

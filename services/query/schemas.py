@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel
+
+from shared.timestamps import Timestamp
 
 
 class TagRef(BaseModel):
@@ -21,8 +22,8 @@ class Task(BaseModel):
     description: str | None
     status: str
     tags: list[TagRef]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 
@@ -30,8 +31,8 @@ class ProjectDetail(BaseModel):
     id: UUID
     name: str
     description: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
     tasks: list[Task]
 
@@ -40,8 +41,8 @@ class ProjectSummary(BaseModel):
     id: UUID
     name: str
     description: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
     task_count: int
 

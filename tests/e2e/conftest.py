@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-
 from shared import migrate
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
 

@@ -159,9 +159,8 @@ async def test_a_republished_event_is_not_applied_again(database_url: str, nats_
         await publish(nats_url, stale)
 
         async def consumed() -> bool:
-            return (await rows(database_url, "SELECT stream_sequence FROM projection_tracking"))[0][
-                0
-            ] == 3
+            tracked = await rows(database_url, "SELECT stream_sequence FROM projection_tracking")
+            return bool(tracked[0][0] == 3)
 
         await eventually(consumed, what="republished message consumed")
     assert await rows(database_url, "SELECT name, version FROM projects") == [("b", 2)]

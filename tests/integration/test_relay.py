@@ -11,11 +11,11 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from services.dev.nats import EmbeddedNats
 
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.relay import Relay
+from services.dev.nats import EmbeddedNats
 from shared.database import DatabaseAddress
 from shared.events import EventEnvelope
 from tests.support import eventually, stream_messages

@@ -33,7 +33,7 @@ def test_cloudevent_has_every_attribute_of_the_contract() -> None:
         "source": "taskstream",
         "type": "ProjectCreated",
         "subject": str(envelope.aggregate_id),
-        "time": "2026-01-01T00:00:00+00:00",
+        "time": "2026-01-01T00:00:00.000000Z",
         "datacontenttype": "application/json",
         "tenantid": str(TENANT),
         "position": 42,

@@ -1,0 +1,80 @@
+"""Helpers shared by the embedded servers: free ports, orphan hunting, parent-death signals."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def die_with_parent(signum: int) -> Callable[[], None]:
+    """A `preexec_fn` that makes the child get `signum` when its parent dies.
+
+    A test runner or `taskstream dev` killed with SIGKILL then still leaves no server
+    running. Linux only; elsewhere the pid-file check at the next start cleans up.
+    """
+
+    def preexec() -> None:
+        if sys.platform == "linux":
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signum)
+
+    return preexec
+
+
+def process_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None if not _alive(pid) else ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_orphan(pid: int, expected_name: str, signum: int, *, timeout: float = 30.0) -> bool:
+    """Stop a server left running by an earlier, killed owner; True if there was one.
+
+    The name check keeps a recycled pid of some unrelated process safe.
+    """
+    name = process_name(pid)
+    if name is None or (name and not name.startswith(expected_name)):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        _reap(pid)
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+        time.sleep(0.05)
+    return True
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,24 @@
+"""One spelling of time on every surface: RFC 3339, UTC, microseconds, `Z`.
+
+The command API (pydantic), the query API (JSON built by PostgreSQL) and the event
+envelope all answer in this form, so clients can compare values as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import PlainSerializer
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sql_rfc3339(column: str) -> str:
+    """The SQL expression that spells `column` (a timestamptz) like `rfc3339`."""
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+Timestamp = Annotated[datetime, PlainSerializer(rfc3339, return_type=str, when_used="json")]
