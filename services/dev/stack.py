@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
+from services.dev.processes import die_with_parent
 from shared import migrate
 from shared.auth import issue_token
 from shared.settings import Settings
@@ -79,7 +80,11 @@ def _children(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[bytes]
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name in SERVICES:
-            children[name] = subprocess.Popen([sys.executable, "-m", "services.cli", name], env=env)
+            children[name] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", name],
+                env=env,
+                preexec_fn=die_with_parent(signal.SIGTERM),
+            )
         yield children
     finally:
         for child in children.values():
