@@ -11,8 +11,11 @@ from fastapi import FastAPI
 
 from services.command.application import TaskstreamApplication
 from services.command.errors import install_domain_errors
+from services.command.handling import Commands
+from services.command.idempotency import purge_expired
 from services.command.relay import Relay
-from services.command.routes import projects
+from services.command.routes import projects, tags, tasks
+from services.command.writer import BatchWriter
 from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.problems import install_problem_handlers
@@ -33,16 +36,26 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = TaskstreamApplication(env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW))
+        writer = BatchWriter(application)
+        writer.start()
         relay = Relay(application, address.conninfo(), nats_url, settings.nats_stream)
-        relay_task = asyncio.create_task(relay.run(), name="relay")
+        tasks = [
+            asyncio.create_task(relay.run(), name="relay"),
+            asyncio.create_task(_purge_idempotency_keys(application), name="purge"),
+        ]
         app.state.application = application
         app.state.relay = relay
+        app.state.writer = writer
+        app.state.commands = Commands(application, writer)
         try:
             yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await asyncio.to_thread(writer.stop)
             application.close()
 
     app = FastAPI(
@@ -59,4 +72,23 @@ def create_app(settings: Settings) -> FastAPI:
     install_domain_errors(app)
     app.include_router(health_router())
     app.include_router(projects.router)
+    app.include_router(tasks.router)
+    app.include_router(tags.router)
     return app
+
+
+async def _purge_idempotency_keys(application: TaskstreamApplication) -> None:
+    """Answers are kept 24 h; expired ones are dropped hourly (and ignored before that)."""
+    datastore = application.recorder.datastore  # type: ignore[attr-defined]
+
+    def purge() -> int:
+        with datastore.get_connection() as conn:
+            return purge_expired(conn)
+
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge)
+            logger.info("expired idempotency keys purged", extra={"purged": purged})
+        except Exception:
+            logger.exception("purging idempotency keys failed; retrying in an hour")
+        await asyncio.sleep(3600)

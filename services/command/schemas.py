@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from services.command.domain.task import MAX_TAGS_PER_TASK, Status
 from shared.timestamps import Timestamp
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 ProjectDescription = Annotated[str, StringConstraints(max_length=1000)]
+TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+TaskDescription = Annotated[str, StringConstraints(max_length=10000)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class _Patch(BaseModel):
+    """A partial update: absent fields stay as they are; `null` clears a nullable field."""
+
+    model_config = ConfigDict(extra="forbid")
+    not_nullable: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Any:
+        for name in self.not_nullable:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it unchanged")
+        return self
+
+    def given(self, name: str) -> bool:
+        return name in self.model_fields_set
 
 
 class CreateProject(BaseModel):
@@ -20,6 +42,45 @@ class CreateProject(BaseModel):
     description: ProjectDescription | None = None
 
 
+class UpdateProject(_Patch):
+    not_nullable = ("name",)
+
+    name: ProjectName | None = None
+    description: ProjectDescription | None = None
+
+
+class CreateTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: TaskTitle
+    description: TaskDescription | None = None
+    status: Status = Status.PENDING
+    tag_ids: list[UUID] = Field(default_factory=list, max_length=MAX_TAGS_PER_TASK)
+
+
+class UpdateTask(_Patch):
+    not_nullable = ("title", "status", "project_id")
+
+    title: TaskTitle | None = None
+    description: TaskDescription | None = None
+    status: Status | None = None
+    project_id: UUID | None = None
+
+
+class CreateTag(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: TagName
+    color: Color | None = None
+
+
+class UpdateTag(_Patch):
+    not_nullable = ("name",)
+
+    name: TagName | None = None
+    color: Color | None = None
+
+
 class ProjectOut(BaseModel):
     id: UUID
     name: str
@@ -27,4 +88,36 @@ class ProjectOut(BaseModel):
     created_at: Timestamp
     updated_at: Timestamp
     version: int
-    tasks: list[object]
+
+
+class NewProjectOut(ProjectOut):
+    """A created project: the seed's shape, with its (empty) task list."""
+
+    tasks: list[TaskOut] = Field(default_factory=list)
+
+
+class TagRef(BaseModel):
+    id: UUID
+    name: str
+    color: str | None
+
+
+class TaskOut(BaseModel):
+    id: UUID
+    project_id: UUID
+    title: str
+    description: str | None
+    status: Status
+    tags: list[TagRef]
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int
+
+
+class TagOut(BaseModel):
+    id: UUID
+    name: str
+    color: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int

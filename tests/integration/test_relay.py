@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.command.application import TaskstreamApplication
+from services.command.application import UNSET, TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.relay import Relay
 from services.dev.nats import EmbeddedNats
@@ -66,37 +66,35 @@ async def wait_for_count(nats_url: str, count: int) -> list[EventEnvelope]:
 async def test_every_event_is_published_in_position_order_as_a_cloudevent(
     app: TaskstreamApplication, database_url: str, nats_url: str
 ) -> None:
-    first = app.create_project(ctx(), uuid4(), "one", None)
-    second = app.create_project(ctx(), uuid4(), "two", "2")
-    project = app.get_project(ctx(), first.aggregate.id)
-    project.rename(ctx(), "one, renamed")
-    renamed = app._save(project)
+    first_id = uuid4()
+    first = app.record(app.create_project(ctx(), first_id, "one", None))
+    second = app.record(app.create_project(ctx(), uuid4(), "two", "2"))
+    renamed = app.record(app.update_project(ctx(), first_id, None, "one, renamed", UNSET))
 
     async with running(make_relay(app, database_url, nats_url)):
         events = await wait_for_count(nats_url, 3)
 
-    assert [e.position for e in events] == [first.position, second.position, renamed.position]
+    assert [e.position for e in events] == [first, second, renamed]
     assert [e.type for e in events] == ["ProjectCreated", "ProjectCreated", "ProjectRenamed"]
     messages = await stream_messages(nats_url)
     for message, event in zip(messages, events, strict=True):
-        assert message.headers is not None
         assert message.headers["Nats-Msg-Id"] == str(event.id)
         assert message.subject == f"taskstream.events.{TENANT}.project.{event.type}"
         assert json.loads(message.data)["tenantid"] == str(TENANT)
-    assert events[2].data == {"project_id": str(first.aggregate.id), "name": "one, renamed"}
+    assert events[2].data == {"project_id": str(first_id), "name": "one, renamed"}
     assert events[2].actor == "tester"
 
 
 async def test_a_restarted_relay_resumes_without_duplicates(
     app: TaskstreamApplication, database_url: str, nats_url: str
 ) -> None:
-    app.create_project(ctx(), uuid4(), "before", None)
+    app.record(app.create_project(ctx(), uuid4(), "before", None))
     async with running(make_relay(app, database_url, nats_url)):
         await wait_for_count(nats_url, 1)
-    app.create_project(ctx(), uuid4(), "while stopped", None)
+    app.record(app.create_project(ctx(), uuid4(), "while stopped", None))
     async with running(make_relay(app, database_url, nats_url)):
         await wait_for_count(nats_url, 2)
-        app.create_project(ctx(), uuid4(), "after", None)
+        app.record(app.create_project(ctx(), uuid4(), "after", None))
         events = await wait_for_count(nats_url, 3)
     assert len({e.id for e in events}) == 3
     assert [e.data["name"] for e in events] == ["before", "while stopped", "after"]
@@ -113,7 +111,7 @@ async def test_only_one_relay_publishes_at_a_time(
 
         await eventually(a_leader, what="one relay leading")
         for n in range(5):
-            app.create_project(ctx(), uuid4(), f"p{n}", None)
+            app.record(app.create_project(ctx(), uuid4(), f"p{n}", None))
         events = await wait_for_count(nats_url, 5)
         assert one.is_leader != two.is_leader
     assert len(events) == 5
@@ -127,11 +125,11 @@ async def test_commands_succeed_while_nats_is_down_and_the_backlog_follows(
     relay = make_relay(app, database_url, url)
     try:
         async with running(relay):
-            app.create_project(ctx(), uuid4(), "before outage", None)
+            app.record(app.create_project(ctx(), uuid4(), "before outage", None))
             await wait_for_count(url, 1)
             server.stop()
             for n in range(3):
-                app.create_project(ctx(), uuid4(), f"during outage {n}", None)
+                app.record(app.create_project(ctx(), uuid4(), f"during outage {n}", None))
             server.start()
             events = await wait_for_count(url, 4)
     finally:

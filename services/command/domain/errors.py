@@ -26,3 +26,7 @@ class VersionMismatch(DomainError):
         super().__init__(f"the object is at version {actual}, not {expected}: reload it and retry")
         self.expected = expected
         self.actual = actual
+
+
+class Invalid(DomainError):
+    """The command is well-formed but breaks a rule of the domain (answered 422)."""

@@ -2,46 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import uuid4
+from functools import partial
+from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from services.command.application import TaskstreamApplication
-from services.command.deps import context, write_headers
-from services.command.domain.base import Context
-from services.command.domain.project import Project
-from services.command.schemas import CreateProject, ProjectOut
+from services.command import rendering
+from services.command.application import UNSET
+from services.command.deps import AppDep, CommandsDep, ContextDep, IdempotencyKeyDep, IfMatchDep
+from services.command.idempotency import keyed_request
+from services.command.routes.responses import WRITE_RESPONSES
+from services.command.schemas import CreateProject, NewProjectOut, ProjectOut, UpdateProject
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
-
-
-def application(request: Request) -> TaskstreamApplication:
-    app: TaskstreamApplication = request.app.state.application
-    return app
+router = APIRouter(prefix="/api/v1", tags=["projects"], responses=WRITE_RESPONSES)
 
 
-AppDep = Annotated[TaskstreamApplication, Depends(application)]
-ContextDep = Annotated[Context, Depends(context)]
-
-
-@router.post("/projects", status_code=201, response_model=ProjectOut)
-def create_project(
-    body: CreateProject, ctx: ContextDep, app: AppDep, response: Response
-) -> ProjectOut:
-    written = app.create_project(ctx, uuid4(), body.name, body.description)
-    write_headers(response, written.aggregate.version, written.position)
-    response.headers["Location"] = f"/api/v1/projects/{written.aggregate.id}"
-    return project_out(written.aggregate)
-
-
-def project_out(project: Project) -> ProjectOut:
-    return ProjectOut(
-        id=project.id,
-        name=project.name,
-        description=project.description,
-        created_at=project.created_on,
-        updated_at=project.modified_on,
-        version=project.version,
-        tasks=[],
+@router.post("/projects", status_code=201, response_model=NewProjectOut)
+async def create_project(
+    body: CreateProject,
+    ctx: ContextDep,
+    app: AppDep,
+    commands: CommandsDep,
+    request: Request,
+    key: IdempotencyKeyDep,
+) -> Response:
+    decide = partial(app.create_project, ctx, uuid4(), body.name, body.description)
+    keyed = key and keyed_request(
+        ctx.tenant_id, key, "POST", request.url.path, body.model_dump(mode="json")
     )
+    return await commands.run(decide, rendering.created_project, loads=False, keyed=keyed or None)
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectOut)
+async def update_project(
+    project_id: UUID,
+    body: UpdateProject,
+    ctx: ContextDep,
+    app: AppDep,
+    commands: CommandsDep,
+    version: IfMatchDep,
+) -> Response:
+    description = body.description if body.given("description") else UNSET
+    decide = partial(app.update_project, ctx, project_id, version, body.name, description)
+    return await commands.run(decide, rendering.updated_project)
+
+
+@router.delete("/projects/{project_id}", status_code=204, response_class=Response)
+async def delete_project(
+    project_id: UUID, ctx: ContextDep, app: AppDep, commands: CommandsDep, version: IfMatchDep
+) -> Response:
+    """Its tasks are deleted with it."""
+    decide = partial(app.delete_project, ctx, project_id, version)
+    return await commands.run(decide, rendering.no_content)

@@ -1,0 +1,91 @@
+"""From a decision to the HTTP answer: status, JSON body, ETag and Location."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.command.application import Decision
+from services.command.domain.project import Project
+from services.command.domain.tag import Tag
+from services.command.domain.task import Task
+from services.command.handling import Answer
+from services.command.schemas import NewProjectOut, ProjectOut, TagOut, TagRef, TaskOut
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def project_out(project: Project) -> ProjectOut:
+    return ProjectOut(
+        id=project.id,
+        name=project.name,
+        description=project.description,
+        created_at=project.created_on,
+        updated_at=project.modified_on,
+        version=project.version,
+    )
+
+
+def task_out(task: Task, tags: list[Tag]) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        project_id=task.project_id,
+        title=task.title,
+        description=task.description,
+        status=task.status,
+        tags=[TagRef(id=t.id, name=t.name, color=t.color) for t in tags],
+        created_at=task.created_on,
+        updated_at=task.modified_on,
+        version=task.version,
+    )
+
+
+def tag_out(tag: Tag) -> TagOut:
+    return TagOut(
+        id=tag.id,
+        name=tag.name,
+        color=tag.color,
+        created_at=tag.created_on,
+        updated_at=tag.modified_on,
+        version=tag.version,
+    )
+
+
+def created_project(decision: Decision[Any]) -> Answer:
+    project: Project = decision.aggregate
+    body = NewProjectOut(**project_out(project).model_dump()).model_dump_json().encode()
+    headers = _etag(project.version) | {"Location": f"/api/v1/projects/{project.id}"}
+    return Answer(201, body, headers)
+
+
+def updated_project(decision: Decision[Any]) -> Answer:
+    project: Project = decision.aggregate
+    return Answer(200, project_out(project).model_dump_json().encode(), _etag(project.version))
+
+
+def created_task(decision: Decision[Any]) -> Answer:
+    task: Task = decision.aggregate
+    body = task_out(task, decision.tags).model_dump_json().encode()
+    return Answer(201, body, _etag(task.version) | {"Location": f"/api/v1/tasks/{task.id}"})
+
+
+def updated_task(decision: Decision[Any]) -> Answer:
+    task: Task = decision.aggregate
+    body = task_out(task, decision.tags).model_dump_json().encode()
+    return Answer(200, body, _etag(task.version))
+
+
+def created_tag(decision: Decision[Any]) -> Answer:
+    tag: Tag = decision.aggregate
+    body = tag_out(tag).model_dump_json().encode()
+    return Answer(201, body, _etag(tag.version) | {"Location": f"/api/v1/tags/{tag.id}"})
+
+
+def updated_tag(decision: Decision[Any]) -> Answer:
+    tag: Tag = decision.aggregate
+    return Answer(200, tag_out(tag).model_dump_json().encode(), _etag(tag.version))
+
+
+def no_content(decision: Decision[Any]) -> Answer:
+    return Answer(204, b"", _etag(decision.aggregate.version), media_type=None)
