@@ -54,15 +54,36 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(settings: Settings, _: argparse.Namespace) -> int:
-    from services.command.app import create_app
+    from shared.serving import serve
 
-    return _serve(create_app(settings), settings.host, settings.command_port)
+    _check_service_settings(settings)
+    return serve(
+        "services.command.app:create_app",
+        settings,
+        settings.command_port,
+        settings.command_workers,
+        "command",
+    )
 
 
 def _query(settings: Settings, _: argparse.Namespace) -> int:
-    from services.query.app import create_app
+    from shared.serving import serve
 
-    return _serve(create_app(settings), settings.host, settings.query_port)
+    _check_service_settings(settings)
+    return serve(
+        "services.query.app:create_app",
+        settings,
+        settings.query_port,
+        settings.query_workers,
+        "query",
+    )
+
+
+def _check_service_settings(settings: Settings) -> None:
+    """Fails fast in the parent, with the message, instead of in every worker."""
+    settings.require_database_url()
+    settings.require_nats_url()
+    settings.require_jwt_secret()
 
 
 def _projector(settings: Settings, _: argparse.Namespace) -> int:
@@ -103,13 +124,6 @@ def token_secret(settings: Settings) -> str:
     if stored.is_file():
         return stored.read_text().strip()
     return settings.require_jwt_secret()
-
-
-def _serve(app: Any, host: str, port: int) -> int:
-    import uvicorn
-
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
-    return 0
 
 
 def _run_until_signalled(work: Coroutine[Any, Any, None]) -> int:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     nats_stream: str = "TASKSTREAM"
     min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
     log_level: str = "INFO"
+    command_workers: int = Field(default=2, ge=1, le=64)
+    query_workers: int = Field(default=2, ge=1, le=64)
 
     def require_database_url(self) -> str:
         if not self.database_url:

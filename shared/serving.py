@@ -1,0 +1,104 @@
+"""Serving an API on several processes that share one port, without Nagle's delay.
+
+`uvicorn --workers N` hands every connection to one worker here and leaves Nagle's
+algorithm on (uvicorn issue 3149). Instead each worker binds its own SO_REUSEPORT
+socket, so the kernel spreads connections across workers, and every accepted
+connection gets TCP_NODELAY. The parent only supervises: it forwards SIGINT/SIGTERM
+and stops the others if one worker dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from shared import logs
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class NoDelayHttpProtocol(HttpToolsProtocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+def serve(factory: str, settings: Settings, port: int, workers: int, service: str) -> int:
+    """`factory` is "module:function" taking Settings and returning the ASGI app."""
+    if workers <= 1:
+        _worker(factory, settings, port, service)
+        return 0
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(
+            target=_worker, args=(factory, settings, port, service), name=f"{service}-{n}"
+        )
+        for n in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    return _supervise(processes)
+
+
+def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
+    logs.configure(service, settings.log_level)
+    module, _, name = factory.partition(":")
+    create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
+    config = uvicorn.Config(
+        create_app(settings),
+        http=NoDelayHttpProtocol,
+        loop="uvloop",
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    logger.info("listening", extra={"host": settings.host, "port": port, "pid": os.getpid()})
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _supervise(processes: Sequence[BaseProcess]) -> int:
+    stopping: list[int] = []
+
+    def forward(signum: int, _: object) -> None:
+        stopping.append(signum)
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    while all(p.is_alive() for p in processes) or (
+        stopping and any(p.is_alive() for p in processes)
+    ):
+        time.sleep(0.2)
+    if not stopping:
+        logger.error("a worker exited; stopping the others")
+        forward(signal.SIGTERM, None)
+        stopping.clear()
+    for process in processes:
+        process.join(timeout=20)
+        if process.is_alive():
+            process.kill()
+    return 0 if stopping else 1
