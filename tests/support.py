@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from shared.nats import connect
 
@@ -51,3 +52,14 @@ async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Sto
         return messages
     finally:
         await nc.close()
+
+
+def check_against_schemas(cloudevent: dict[str, Any]) -> None:
+    """Fails unless the envelope and its data match the JSON Schemas shipped in the repo."""
+    import jsonschema
+
+    from shared.event_schemas import ENVELOPE, schema
+
+    checker = jsonschema.FormatChecker()
+    jsonschema.validate(cloudevent, schema(ENVELOPE), format_checker=checker)
+    jsonschema.validate(cloudevent["data"], schema(cloudevent["type"]), format_checker=checker)

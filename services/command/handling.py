@@ -8,9 +8,13 @@ With If-Match, the fresh state no longer matches and the answer is 412.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import random
+import weakref
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from anyio import to_thread
 from fastapi import Response
@@ -21,7 +25,7 @@ from services.command.domain.errors import Conflict
 from services.command.idempotency import KeyedRequest, Replay, find_replay
 from services.command.writer import BatchWriter
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 25
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Commands:
     def __init__(self, app: TaskstreamApplication, writer: BatchWriter) -> None:
         self._app = app
         self._writer = writer
+        self._locks: weakref.WeakValueDictionary[UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def run(
         self,
@@ -53,9 +58,22 @@ class Commands:
         *,
         loads: bool = True,
         keyed: KeyedRequest | None = None,
+        target: UUID | None = None,
     ) -> Response:
-        """`loads=False` for decisions that read nothing (creates): they run on the loop."""
-        for _ in range(MAX_ATTEMPTS):
+        """`loads=False` for decisions that read nothing (creates): they run on the loop.
+
+        Writes to one `target` aggregate take turns within this process, so they do not
+        make each other stale; only writes from other processes can, and those retry.
+        """
+        async with self._turn(target):
+            return await self._run(decide, render, loads, keyed)
+
+    async def _run(
+        self, decide: Decide, render: Render, loads: bool, keyed: KeyedRequest | None
+    ) -> Response:
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311
             if keyed is not None and (replay := await to_thread.run_sync(self._replay, keyed)):
                 return _replayed(replay)
             decision = await to_thread.run_sync(decide) if loads else decide()
@@ -73,6 +91,17 @@ class Commands:
         raise Conflict(
             "the object kept changing while this command was applied; reload it and retry"
         )
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, target: UUID | None) -> AsyncIterator[None]:
+        if target is None:
+            yield
+            return
+        lock = self._locks.get(target)
+        if lock is None:
+            lock = self._locks[target] = asyncio.Lock()
+        async with lock:
+            yield
 
     def _replay(self, keyed: KeyedRequest) -> Replay | None:
         with self._app.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]

@@ -44,7 +44,7 @@ async def update_project(
 ) -> Response:
     description = body.description if body.given("description") else UNSET
     decide = partial(app.update_project, ctx, project_id, version, body.name, description)
-    return await commands.run(decide, rendering.updated_project)
+    return await commands.run(decide, rendering.updated_project, target=project_id)
 
 
 @router.delete("/projects/{project_id}", status_code=204, response_class=Response)
@@ -53,4 +53,4 @@ async def delete_project(
 ) -> Response:
     """Its tasks are deleted with it."""
     decide = partial(app.delete_project, ctx, project_id, version)
-    return await commands.run(decide, rendering.no_content)
+    return await commands.run(decide, rendering.no_content, target=project_id)

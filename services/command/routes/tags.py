@@ -45,7 +45,7 @@ async def update_tag(
 ) -> Response:
     color = body.color if body.given("color") else UNSET
     decide = partial(app.update_tag, ctx, tag_id, version, body.name, color)
-    return await commands.run(decide, rendering.updated_tag)
+    return await commands.run(decide, rendering.updated_tag, target=tag_id)
 
 
 @router.delete("/tags/{tag_id}", status_code=204, response_class=Response)
@@ -54,4 +54,4 @@ async def delete_tag(
 ) -> Response:
     """The tag is removed from every task."""
     decide = partial(app.delete_tag, ctx, tag_id, version)
-    return await commands.run(decide, rendering.no_content)
+    return await commands.run(decide, rendering.no_content, target=tag_id)

@@ -60,7 +60,7 @@ async def update_task(
         project_id=body.project_id,
     )
     decide = partial(app.update_task, ctx, task_id, version, edit)
-    return await commands.run(decide, rendering.updated_task)
+    return await commands.run(decide, rendering.updated_task, target=task_id)
 
 
 @router.delete("/tasks/{task_id}", status_code=204, response_class=Response)
@@ -68,7 +68,7 @@ async def delete_task(
     task_id: UUID, ctx: ContextDep, app: AppDep, commands: CommandsDep, version: IfMatchDep
 ) -> Response:
     decide = partial(app.delete_task, ctx, task_id, version)
-    return await commands.run(decide, rendering.no_content)
+    return await commands.run(decide, rendering.no_content, target=task_id)
 
 
 @router.put("/tasks/{task_id}/tags/{tag_id}", status_code=204, response_class=Response)
@@ -82,7 +82,7 @@ async def tag_task(
 ) -> Response:
     """Tagging twice records one event. If-Match refers to the task's version."""
     decide = partial(app.tag_task, ctx, task_id, tag_id, version)
-    return await commands.run(decide, rendering.no_content)
+    return await commands.run(decide, rendering.no_content, target=task_id)
 
 
 @router.delete("/tasks/{task_id}/tags/{tag_id}", status_code=204, response_class=Response)
@@ -95,4 +95,4 @@ async def untag_task(
     version: IfMatchDep,
 ) -> Response:
     decide = partial(app.untag_task, ctx, task_id, tag_id, version)
-    return await commands.run(decide, rendering.no_content)
+    return await commands.run(decide, rendering.no_content, target=task_id)

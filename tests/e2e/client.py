@@ -1,0 +1,54 @@
+"""A tenant's view of the running command and query APIs, for end-to-end tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+
+from shared.auth import issue_token
+from tests.e2e.conftest import Stack
+
+
+@dataclass
+class Tenant:
+    stack: Stack
+    id: UUID = field(default_factory=uuid4)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Tenant-Token": issue_token(self.stack.secret, self.id, 600, "e2e")}
+
+    def command(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return httpx.request(
+            method, f"{self.stack.command_url}/api/v1{path}", headers=headers, timeout=30, **kwargs
+        )
+
+    def query(self, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return httpx.get(
+            f"{self.stack.query_url}/api/v1{path}", headers=headers, timeout=30, **kwargs
+        )
+
+    def project(self, name: str = "Launch") -> dict[str, Any]:
+        answer = self.command("POST", "/projects", json={"name": name})
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def task(self, project_id: str, title: str = "Write", **fields: Any) -> dict[str, Any]:
+        answer = self.command(
+            "POST", f"/projects/{project_id}/tasks", json={"title": title, **fields}
+        )
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def tag(self, name: str, color: str | None = None) -> dict[str, Any]:
+        answer = self.command("POST", "/tags", json={"name": name, "color": color})
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
