@@ -17,8 +17,9 @@ from services.command.domain.base import Context
 from services.command.relay import Relay
 from services.dev.nats import EmbeddedNats
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope
-from tests.support import eventually, stream_messages
+from shared.events import EVENT_AGGREGATES, EventEnvelope
+from tests.support import check_against_schemas, eventually, stream_messages
+from tests.workload import mixed_workload
 
 TENANT = uuid4()
 
@@ -82,6 +83,8 @@ async def test_every_event_is_published_in_position_order_as_a_cloudevent(
         assert message.subject == f"taskstream.events.{TENANT}.project.{event.type}"
         assert json.loads(message.data)["tenantid"] == str(TENANT)
     assert events[2].data == {"project_id": str(first_id), "name": "one, renamed"}
+    for message in messages:
+        check_against_schemas(json.loads(message.data))
     assert events[2].actor == "tester"
 
 
@@ -140,3 +143,35 @@ async def test_commands_succeed_while_nats_is_down_and_the_backlog_follows(
         "during outage 1",
         "during outage 2",
     ]
+
+
+async def test_every_event_type_survives_a_killed_nats_mid_stream_exactly_once(
+    app: TaskstreamApplication, database_url: str, tmp_path: Path
+) -> None:
+    last = mixed_workload(app, [uuid4() for _ in range(3)], rounds=60)
+    server = EmbeddedNats(tmp_path / "nats")
+    url = server.start()
+    relay = make_relay(app, database_url, url)
+    try:
+        async with running(relay):
+
+            async def some_published() -> bool:
+                return relay.published_position > 50
+
+            await eventually(some_published, what="the relay under way")
+            server.kill()
+            server.start()
+
+            async def all_published() -> bool:
+                return relay.published_position == last
+
+            await eventually(all_published, what="the whole backlog published", within=60)
+            events = await published(url)
+        messages = await stream_messages(url)
+    finally:
+        server.stop()
+    assert [e.position for e in events] == list(range(1, last + 1))
+    assert len({e.id for e in events}) == last
+    assert {e.type for e in events} == set(EVENT_AGGREGATES)
+    for message in messages:
+        check_against_schemas(json.loads(message.data))

@@ -1,0 +1,54 @@
+"""A mixed workload that records every event type, for several tenants, through the use cases."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from services.command.application import UNSET, TaskEdit, TaskstreamApplication
+from services.command.domain.base import Context
+from services.command.domain.task import Status
+
+
+def ctx(tenant: UUID) -> Context:
+    return Context(tenant, "workload", datetime.now(UTC))
+
+
+def mixed_workload(
+    app: TaskstreamApplication, tenants: list[UUID], rounds: int, seed: int = 7
+) -> int:
+    """Records every one of the 16 event types for each tenant; returns the last position."""
+    rng = random.Random(seed)
+    position = 0
+    for tenant in tenants:
+        c = ctx(tenant)
+        tags = [uuid4() for _ in range(3)]
+        for n, tag in enumerate(tags):
+            position = app.record(app.create_tag(c, tag, f"tag {n}", "#00aa00"))
+        projects = [uuid4() for _ in range(2)]
+        for n, project in enumerate(projects):
+            position = app.record(app.create_project(c, project, f"project {n}", None))
+        tasks: list[UUID] = []
+        for n in range(rounds):
+            task = uuid4()
+            tasks.append(task)
+            chosen = rng.sample(tags, 2)
+            project = rng.choice(projects)
+            decision = app.create_task(c, project, task, f"task {n}", None, Status.PENDING, chosen)
+            position = app.record(decision)
+            edit = TaskEdit(
+                title=f"task {n} (renamed)",
+                description="details",
+                status=Status.IN_PROGRESS,
+                project_id=rng.choice(projects),
+            )
+            position = app.record(app.update_task(c, task, None, edit))
+            position = app.record(app.untag_task(c, task, chosen[0], None))
+        position = app.record(app.update_project(c, projects[0], None, "renamed", "described"))
+        position = app.record(app.update_tag(c, tags[0], None, "tag zero", "#0000ff"))
+        position = app.record(app.delete_task(c, tasks[0], None))
+        position = app.record(app.delete_tag(c, tags[1], None))
+        position = app.record(app.delete_project(c, projects[1], None))
+        position = app.record(app.update_tag(c, tags[2], None, None, UNSET))
+    return position
