@@ -67,9 +67,41 @@ def token_from_headers(request: Request) -> str:
     )
 
 
-def authenticate(request: Request) -> Caller:
-    secret: str = request.app.state.jwt_secret
-    return verify_token(secret, token_from_headers(request))
+class TokenCache:
+    """Verified tokens, so a client's repeated token is checked once, not on every request.
+
+    Signature checks are most of a small request's CPU. A cached token is still refused
+    once its `exp` has passed; the cache is bounded and keyed by the whole token, so a
+    changed token is verified afresh.
+    """
+
+    def __init__(self, secret: str, size: int = 10_000) -> None:
+        self._secret = secret
+        self._size = size
+        self._verified: dict[str, tuple[Caller, float | None]] = {}
+
+    def caller(self, token: str) -> Caller:
+        hit = self._verified.get(token)
+        if hit is not None:
+            caller, expires = hit
+            if expires is None or time.time() < expires:
+                return caller
+            del self._verified[token]
+        caller = verify_token(self._secret, token)
+        if len(self._verified) >= self._size:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (caller, _expiry(token))
+        return caller
+
+
+def _expiry(token: str) -> float | None:
+    exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
+
+
+async def authenticate(request: Request) -> Caller:
+    cache: TokenCache = request.app.state.tokens
+    return cache.caller(token_from_headers(request))
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -16,6 +16,7 @@ from services.command.idempotency import purge_expired
 from services.command.relay import Relay
 from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
+from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.problems import install_problem_handlers
@@ -65,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Writes: every successful command records events and answers "
         "X-Event-Position for read-your-writes on the query API.",
     )
-    app.state.jwt_secret = jwt_secret
+    app.state.tokens = TokenCache(jwt_secret)
     app.state.conninfo = address.conninfo()
     app.state.nats_url = nats_url
     install_problem_handlers(app)

@@ -8,12 +8,14 @@ refused at record time and taken again (see handling.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Recording
 
 from services.command.changes import Batch, Change, NameClaim, Rejected
 from services.command.domain.base import Context, TenantAggregate
@@ -54,13 +56,23 @@ class TaskstreamApplication(Application[UUID]):
     def current_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    def record_events(
+        self, events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """`save()` for events already collected, without its per-object runtime Protocol
+        checks (typing's isinstance on a Protocol), which cost more than encoding them."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.events.extend(events)
+        processing_event.saved_kwargs.update(kwargs)
+        return self._record(processing_event)
+
     def record(self, decision: Decision[Any]) -> int:
         """Records one decision on the calling thread, for tools and tests (the API batches
         through writer.BatchWriter); returns the position of its last event."""
         if not decision.change.events:
             return self.current_position()
         try:
-            recordings = self.save(*decision.change.events, batch=Batch([decision.change]))
+            recordings = self.record_events(decision.change.events, batch=Batch([decision.change]))
         except Rejected as rejected:
             raise next(iter(rejected.rejections.values())) from None
         return max(r.notification.id for r in recordings)

@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 
 from services.command.domain.base import TenantAggregate
 from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.timestamps import rfc3339
 
 # Event ids derive from (aggregate id, version), so a republished event keeps its id
 # and JetStream and subscribers can deduplicate it.
@@ -65,7 +66,7 @@ def _jsonable(value: object) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        return rfc3339(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     return value

@@ -12,14 +12,30 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
-from psycopg import Cursor
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor, sql
 from psycopg.rows import DictRow, tuple_row
 
 from services.command.changes import Batch
 
+_INSERT = (
+    "INSERT INTO {} (originator_id, originator_version, topic, state)"
+    " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
+    " RETURNING notification_id"
+)
+
 
 class TaskstreamRecorder(PostgresApplicationRecorder):
+    """Inserts through arrays of plain types rather than the library's composite type:
+    the same statement shape (one INSERT ... SELECT FROM unnest, ids returned in order),
+    at a fraction of the encoding cost per event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._insert_arrays = sql.SQL(_INSERT).format(
+            sql.Identifier(self.datastore.schema, self.events_table_name)
+        )
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -30,7 +46,15 @@ class TaskstreamRecorder(PostgresApplicationRecorder):
             with curs.connection.cursor(row_factory=tuple_row) as side:
                 batch.verify(side)
                 batch.write_before_events(side)
-        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+        curs.execute(
+            self._insert_arrays,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
         if batch is not None:
             with curs.connection.cursor(row_factory=tuple_row) as side:
                 batch.write_after_events(side)

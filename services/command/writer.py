@@ -15,11 +15,10 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from uuid import UUID
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
+from services.command.application import TaskstreamApplication
 from services.command.changes import Batch, Change, Rejected, Stale
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class _Pending:
 
 
 class BatchWriter:
-    def __init__(self, app: Application[UUID], *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, app: TaskstreamApplication, *, max_batch: int = MAX_BATCH) -> None:
         self._app = app
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -78,7 +77,7 @@ class BatchWriter:
             batch = Batch([p.change for p in group])
             events = [e for p in group for e in p.change.events]
             try:
-                recordings = self._app.save(*events, batch=batch)
+                recordings = self._app.record_events(events, batch=batch)
             except Rejected as rejected:
                 for index, error in rejected.rejections.items():
                     group[index].future.set_exception(error)

@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.query.position import PositionWatcher
 from services.query.routes import projects
+from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.problems import install_problem_handlers
@@ -50,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )
-    app.state.jwt_secret = settings.require_jwt_secret()
+    app.state.tokens = TokenCache(settings.require_jwt_secret())
     app.state.conninfo = conninfo
     app.state.nats_url = settings.require_nats_url()
     app.state.min_position_wait = settings.min_position_wait_seconds

@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from services.command.application import UNSET, TaskstreamApplication
 from services.command.domain.base import Context
+from services.command.envelopes import decode_row
+from services.command.outgoing import encode_row
 from services.command.relay import Relay
 from services.dev.nats import EmbeddedNats
 from shared.database import DatabaseAddress
@@ -175,3 +178,24 @@ async def test_every_event_type_survives_a_killed_nats_mid_stream_exactly_once(
     assert {e.type for e in events} == set(EVENT_AGGREGATES)
     for message in messages:
         check_against_schemas(json.loads(message.data))
+
+
+def test_the_relays_fast_encoding_equals_the_reference_envelope(
+    app: TaskstreamApplication, database_url: str
+) -> None:
+    mixed_workload(app, [uuid4()], rounds=5)
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+        rows = conn.execute(
+            "SELECT originator_id, originator_version, topic, state, notification_id"
+            " FROM taskstream_events ORDER BY notification_id"
+        ).fetchall()
+    assert {row[2].rsplit(".", 1)[1] for row in rows} == set(EVENT_AGGREGATES)
+    for row in rows:
+        fast = encode_row(row)
+        reference = decode_row(app, row)
+        assert json.loads(fast.payload) == reference.to_cloudevent()
+        assert (fast.subject, fast.msg_id, fast.position) == (
+            reference.subject,
+            str(reference.id),
+            reference.position,
+        )

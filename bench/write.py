@@ -1,0 +1,131 @@
+"""Write benchmark: commands through HTTP, group commit against the library's default path,
+and the relay's rate into JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+from bench.load import Result, http_request, run_load, table
+from bench.stack import servers, services
+from services.command.application import TaskstreamApplication
+from services.command.domain.base import Context
+from services.command.domain.project import Project
+from services.command.relay import Relay
+from services.command.writer import BatchWriter
+from shared.auth import issue_token
+from shared.database import DatabaseAddress
+from shared.nats import connect
+
+CLIENTS = (1, 8, 32)
+
+
+def run(workdir: Path, seconds: float) -> str:
+    with servers(workdir) as (database_url, nats_url):
+        with services(workdir, database_url, nats_url, ("command",)) as stack:
+            http = asyncio.run(_http_writes(stack.command_url, stack.secret, seconds))
+        direct = [
+            ("library default: app.save() each", _in_process(database_url, seconds, False)),
+            ("group commit: BatchWriter", _in_process(database_url, seconds, True)),
+        ]
+        relay_events, relay_rate = asyncio.run(_relay_rate(database_url, nats_url))
+    return "\n\n".join(
+        [
+            table("POST /api/v1/projects through HTTP (2 command workers, fsync on)", http),
+            table("Recording one new project per command, in process, 32 threads", direct),
+            f"relay into JetStream: {relay_events} events at {relay_rate:,.0f} events/s",
+        ]
+    )
+
+
+async def _http_writes(url: str, secret: str, seconds: float) -> list[tuple[str, Result]]:
+    token = issue_token(secret, uuid4(), 3600, "bench")
+    headers = {"X-Tenant-Token": token, "Content-Type": "application/json"}
+    host, port, _ = http_request("POST", f"{url}/api/v1/projects", headers)
+
+    def request(n: int) -> bytes:
+        body = json.dumps({"name": f"project {n}"}).encode()
+        return http_request("POST", f"{url}/api/v1/projects", headers, body)[2]
+
+    await run_load(host, port, request, 8, 2.0, 201)
+    rows = []
+    for clients in CLIENTS:
+        print(f"  POST /projects with {clients} clients for {seconds:.0f} s …", flush=True)
+        rows.append(("POST /projects", await run_load(host, port, request, clients, seconds, 201)))
+    return rows
+
+
+def _in_process(database_url: str, seconds: float, grouped: bool, clients: int = 32) -> Result:
+    label = "group commit" if grouped else "library default"
+    print(f"  {label} with {clients} threads for {seconds:.0f} s …", flush=True)
+    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(40, 0))
+    writer = BatchWriter(app)
+    writer.start()
+    result = Result(clients, seconds)
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    ctx = Context(uuid4(), "bench", datetime.now(UTC))
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            project = Project.create(ctx, uuid4(), "bench", None)
+            if grouped:
+                decision = app.create_project(ctx, project.id, "bench", None)
+                future: Future[int] = writer.submit(decision.change)
+                future.result()
+            else:
+                app.save(project)
+            elapsed = time.perf_counter() - started
+            with lock:
+                result.latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    writer.stop()
+    app.close()
+    return result
+
+
+async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:
+    """Replays the whole store into an empty stream, as after a lost stream."""
+    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
+    _fill(app, 100_000)
+    last = app.current_position()
+    nc = await connect(nats_url, name="bench")
+    js = nc.jetstream()
+    for stream in await js.streams_info():
+        if stream.config.name:
+            await js.delete_stream(stream.config.name)
+    await nc.close()
+    print(f"  relay: publishing {last} events into an empty stream …", flush=True)
+    relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+    task = asyncio.create_task(relay.run())
+    started = time.perf_counter()
+    while relay.published_position < last:  # noqa: ASYNC110 (polling a counter)
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    app.close()
+    return last, last / elapsed
+
+
+def _fill(app: TaskstreamApplication, events: int) -> None:
+    """Brings the store to at least `events` events, 1,000 per transaction."""
+    missing = events - app.current_position()
+    ctx = Context(uuid4(), "bench", datetime.now(UTC))
+    while missing > 0:
+        batch = [Project.create(ctx, uuid4(), "filler", None) for _ in range(min(1000, missing))]
+        app.save(*batch)
+        missing -= len(batch)
