@@ -19,7 +19,7 @@ from services.command.writer import BatchWriter
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
-from shared.problems import install_problem_handlers
+from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.conninfo = address.conninfo()
     app.state.nats_url = nats_url
     install_problem_handlers(app)
+    document_problems(app)
     install_domain_errors(app)
     app.include_router(health_router())
     app.include_router(projects.router)

@@ -10,11 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from services.command.domain.task import MAX_TAGS_PER_TASK, Status
 from shared.timestamps import Timestamp
 
-ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-ProjectDescription = Annotated[str, StringConstraints(max_length=1000)]
-TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-TaskDescription = Annotated[str, StringConstraints(max_length=10000)]
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# PostgreSQL text cannot hold NUL, so it is refused here (422), not failed on later.
+NO_NUL = r"^[^\x00]*$"
+
+
+Name255 = StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NO_NUL)
+ProjectName = Annotated[str, Name255]
+ProjectDescription = Annotated[str, StringConstraints(max_length=1000, pattern=NO_NUL)]
+TaskTitle = Annotated[str, Name255]
+TaskDescription = Annotated[str, StringConstraints(max_length=10000, pattern=NO_NUL)]
+TagName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 

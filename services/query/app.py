@@ -14,7 +14,7 @@ from services.query.routes import projects
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
-from shared.problems import install_problem_handlers
+from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
 
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.nats_url = settings.require_nats_url()
     app.state.min_position_wait = settings.min_position_wait_seconds
     install_problem_handlers(app)
+    document_problems(app)
     app.include_router(health_router())
     app.include_router(projects.router)
     return app

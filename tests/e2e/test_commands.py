@@ -172,6 +172,8 @@ def test_idempotency_key_replays_the_first_answer_and_records_nothing_new(alice:
         ("POST", "/projects", ["not", "an", "object"]),
         ("POST", "/tags", {"name": "x" * 101}),
         ("POST", "/tags", {"name": "ok", "color": "red"}),
+        ("POST", "/tags", {"name": "a\u0000"}),
+        ("POST", "/projects", {"name": "ok", "description": "nul \u0000 inside"}),
     ],
 )
 def test_bad_input_is_a_422_problem_and_records_nothing(

@@ -2,20 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
+from shared.problems import problem_responses
 
-from shared.problems import ProblemDocument
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": ProblemDocument, "description": description}
-
-
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed header (If-Match, Idempotency-Key)"),
-    401: _problem("Missing, malformed or expired tenant token"),
-    404: _problem("No such object for this tenant"),
-    409: _problem("Conflict: the name is taken, or the object kept changing"),
-    412: _problem("If-Match names a version that is not the current one"),
-    422: _problem("Invalid body, or an Idempotency-Key reused for another request"),
-}
+WRITE_RESPONSES = problem_responses(400, 401, 404, 409, 412, 422)

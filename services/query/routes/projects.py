@@ -12,9 +12,9 @@ from services.query import queries
 from services.query.deps import ReadDep
 from services.query.pagination import decode_cursor, encode_cursor
 from services.query.schemas import ProjectDetail, ProjectPage
-from shared.problems import not_found
+from shared.problems import not_found, problem_responses
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], responses=problem_responses(400, 404, 503))
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
