@@ -94,7 +94,13 @@ class ProjectionStore:
             raise Unprocessable(f"no projection handler for {envelope.type}")
         try:
             await handler(cur, envelope)
-        except (psycopg.errors.DataError, psycopg.errors.IntegrityError, KeyError) as e:
+        except (
+            psycopg.errors.DataError,
+            psycopg.errors.IntegrityError,
+            KeyError,
+            ValueError,
+            TypeError,
+        ) as e:
             raise Unprocessable(f"{envelope.type} at position {envelope.position}: {e!r}") from e
         return Tracking(message.stream_sequence, envelope.position)
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
 from services.query.position import PositionWatcher
-from services.query.routes import projects
+from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
@@ -59,4 +59,6 @@ def create_app(settings: Settings) -> FastAPI:
     document_problems(app)
     app.include_router(health_router())
     app.include_router(projects.router)
+    app.include_router(tasks.router)
+    app.include_router(tags.router)
     return app

@@ -1,18 +1,23 @@
-"""What every read needs: the caller's tenant, a connection, and read-your-writes."""
+"""What every read needs: the caller's tenant, a connection, read-your-writes, and ETags.
+
+One `async` dependency does it all: FastAPI resolves each dependency on every request,
+and a plain `def` one runs in its threadpool; both cost more than a primary-key read.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 
 from services.query.position import PositionWatcher
 from services.query.queries import Conn
-from shared.auth import Caller, CallerDep
+from shared.auth import Caller, authenticate
 from shared.problems import Problem
 
 
@@ -23,35 +28,79 @@ class Read:
     caller: Caller
     conn: Conn
     position: int
+    if_none_match: str | None
 
-    def json(self, body: str, status_code: int = 200) -> Response:
-        return Response(
-            content=body,
-            status_code=status_code,
-            media_type="application/json",
-            headers={"X-Projection-Position": str(self.position)},
-        )
+    def json(self, body: str) -> Response:
+        """200 with an ETag over the body, or 304 when the client already holds it."""
+        data = body.encode()
+        etag = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
+        headers = {"ETag": etag, "X-Projection-Position": str(self.position)}
+        if self.if_none_match is not None and _matches(self.if_none_match, etag):
+            return Response(status_code=304, headers=headers)
+        return Response(content=data, media_type="application/json", headers=headers)
 
 
-async def read(
-    request: Request,
-    caller: CallerDep,
-    x_min_position: Annotated[int | None, Header(ge=0)] = None,
-) -> AsyncIterator[Read]:
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+async def read(request: Request) -> AsyncIterator[Read]:
+    caller = await authenticate(request)
+    min_position = _min_position(request.headers.get("x-min-position"))
     watcher: PositionWatcher = request.app.state.watcher
     timeout: float = request.app.state.min_position_wait
-    if x_min_position is not None and not await watcher.wait_for(x_min_position, timeout):
+    if min_position is not None and not await watcher.wait_for(min_position, timeout):
         raise Problem(
             503,
             "Service Unavailable",
-            f"the read model has not reached position {x_min_position} within {timeout:g} s "
+            f"the read model has not reached position {min_position} within {timeout:g} s "
             f"(it is at {watcher.position}); retry shortly",
             headers={"Retry-After": "1", "X-Projection-Position": str(watcher.position)},
         )
-    position = watcher.position
     pool: AsyncConnectionPool[Conn] = request.app.state.pool
     async with pool.connection() as conn:
-        yield Read(caller, conn, position)
+        yield Read(caller, conn, watcher.position, request.headers.get("if-none-match"))
+
+
+def _min_position(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or len(value.strip()) > 18:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "X-Min-Position must be a non-negative integer: a command's X-Event-Position",
+            errors=[{"loc": ["header", "x-min-position"], "msg": "not a non-negative integer"}],
+        )
+    return int(value)
 
 
 ReadDep = Annotated[Read, Depends(read)]
+
+READ_HEADERS: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "X-Tenant-Token",
+            "in": "header",
+            "required": False,
+            "description": "The tenant's JWT (or send Authorization: Bearer <token>).",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "X-Min-Position",
+            "in": "header",
+            "required": False,
+            "description": "Answer only once the read model has applied this position (a "
+            "command's X-Event-Position); 503 with Retry-After past the wait bound.",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "An ETag from an earlier answer: 304 if the body is unchanged.",
+            "schema": {"type": "string"},
+        },
+    ]
+}

@@ -29,3 +29,9 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
         raise Problem(
             400, "Bad Request", "the cursor is not one this API issued; start again without it"
         ) from e
+
+
+def page_body(items: list[str], next_key: tuple[datetime, UUID] | None) -> str:
+    """The page as JSON text around item bodies PostgreSQL already built."""
+    next_cursor = f'"{encode_cursor(next_key)}"' if next_key else "null"
+    return f'{{"items":[{",".join(items)}],"next_cursor":{next_cursor}}}'

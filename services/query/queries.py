@@ -1,7 +1,8 @@
 """Reads as explicit SQL over the read tables; PostgreSQL builds the JSON.
 
 Each read is one statement whatever the number of tasks and tags, and no per-row
-Python object is made: the text PostgreSQL returns is the response body.
+Python object is made: the text PostgreSQL returns is the response body. Lists are
+keyset-paginated on (created_at, id), which the tables' indexes serve in order.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from psycopg import AsyncConnection
 
 from shared.timestamps import sql_rfc3339
 
-TAG_JSON = "json_build_object('id', g.id, 'name', g.name, 'color', g.color)"
+Conn = AsyncConnection[tuple[Any, ...]]
+Key = tuple[datetime, UUID]
+EPOCH = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+NIL = UUID(int=0)
+
+TAG_REF = "json_build_object('id', g.id, 'name', g.name, 'color', g.color)"
 TASK_JSON = (
     "json_build_object('id', t.id, 'project_id', t.project_id, 'title', t.title,"
     " 'description', t.description, 'status', t.status,"
-    " 'tags', COALESCE((SELECT json_agg(" + TAG_JSON + " ORDER BY lower(g.name), g.id)"
+    " 'tags', COALESCE((SELECT json_agg(" + TAG_REF + " ORDER BY lower(g.name), g.id)"
     " FROM task_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.task_id = t.id), '[]'),"
     f" 'created_at', {sql_rfc3339('t.created_at')}, 'updated_at', {sql_rfc3339('t.updated_at')},"
     " 'version', t.version)"
@@ -28,6 +34,11 @@ PROJECT_FIELDS = (
     f" 'created_at', {sql_rfc3339('p.created_at')}, 'updated_at', {sql_rfc3339('p.updated_at')},"
     " 'version', p.version"
 )
+TAG_JSON = (
+    "json_build_object('id', g.id, 'name', g.name, 'color', g.color,"
+    f" 'created_at', {sql_rfc3339('g.created_at')}, 'updated_at', {sql_rfc3339('g.updated_at')},"
+    " 'version', g.version, 'task_count', g.task_count)"
+)
 
 PROJECT_WITH_TASKS = (
     "SELECT json_build_object(" + PROJECT_FIELDS + ","
@@ -35,32 +46,90 @@ PROJECT_WITH_TASKS = (
     " FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.project_id = p.id), '[]'))::text"
     " FROM projects p WHERE p.id = %s AND p.tenant_id = %s"
 )
-
 PROJECT_PAGE = (
     "SELECT json_build_object(" + PROJECT_FIELDS + ", 'task_count', p.task_count)::text,"
     " p.created_at, p.id FROM projects p"
     " WHERE p.tenant_id = %s AND (p.created_at, p.id) > (%s, %s)"
     " ORDER BY p.created_at, p.id LIMIT %s"
 )
-
-Conn = AsyncConnection[tuple[Any, ...]]
-EPOCH = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
-NIL = UUID(int=0)
+TASK_BY_ID = "SELECT " + TASK_JSON + "::text FROM tasks t WHERE t.id = %s AND t.tenant_id = %s"
+TAG_BY_ID = "SELECT " + TAG_JSON + "::text FROM tags g WHERE g.id = %s AND g.tenant_id = %s"
+TAG_PAGE = (
+    "SELECT " + TAG_JSON + "::text, g.created_at, g.id FROM tags g"
+    " WHERE g.tenant_id = %s AND (g.created_at, g.id) > (%s, %s)"
+    " ORDER BY g.created_at, g.id LIMIT %s"
+)
 
 
 async def project_with_tasks(conn: Conn, tenant_id: UUID, project_id: UUID) -> str | None:
-    cur = await conn.execute(PROJECT_WITH_TASKS, (project_id, tenant_id), prepare=True)
+    return await _one(conn, PROJECT_WITH_TASKS, (project_id, tenant_id))
+
+
+async def task(conn: Conn, tenant_id: UUID, task_id: UUID) -> str | None:
+    return await _one(conn, TASK_BY_ID, (task_id, tenant_id))
+
+
+async def tag(conn: Conn, tenant_id: UUID, tag_id: UUID) -> str | None:
+    return await _one(conn, TAG_BY_ID, (tag_id, tenant_id))
+
+
+async def project_page(
+    conn: Conn, tenant_id: UUID, after: Key | None, limit: int
+) -> tuple[list[str], Key | None]:
+    return await _page(conn, PROJECT_PAGE, (tenant_id,), after, limit)
+
+
+async def tag_page(
+    conn: Conn, tenant_id: UUID, after: Key | None, limit: int
+) -> tuple[list[str], Key | None]:
+    return await _page(conn, TAG_PAGE, (tenant_id,), after, limit)
+
+
+async def task_page(
+    conn: Conn,
+    tenant_id: UUID,
+    after: Key | None,
+    limit: int,
+    *,
+    project_id: UUID | None = None,
+    status: str | None = None,
+    tag_id: UUID | None = None,
+) -> tuple[list[str], Key | None]:
+    """Filters combine with AND; each has an index that keeps the page in key order."""
+    conditions = ["t.tenant_id = %s"]
+    params: list[Any] = [tenant_id]
+    if project_id is not None:
+        conditions.append("t.project_id = %s")
+        params.append(project_id)
+    if status is not None:
+        conditions.append("t.status = %s")
+        params.append(status)
+    if tag_id is not None:
+        conditions.append("t.id IN (SELECT task_id FROM task_tags WHERE tag_id = %s)")
+        params.append(tag_id)
+    statement = (
+        "SELECT " + TASK_JSON + "::text, t.created_at, t.id FROM tasks t"
+        " WHERE " + " AND ".join(conditions) + " AND (t.created_at, t.id) > (%s, %s)"
+        " ORDER BY t.created_at, t.id LIMIT %s"
+    )
+    return await _page(conn, statement, tuple(params), after, limit)
+
+
+async def _one(conn: Conn, statement: str, params: tuple[Any, ...]) -> str | None:
+    cur = await conn.execute(statement, params, prepare=True)
     row = await cur.fetchone()
     return str(row[0]) if row else None
 
 
-async def project_page(
-    conn: Conn, tenant_id: UUID, after: tuple[datetime, UUID] | None, limit: int
-) -> tuple[list[str], tuple[datetime, UUID] | None]:
+async def _page(
+    conn: Conn, statement: str, params: tuple[Any, ...], after: Key | None, limit: int
+) -> tuple[list[str], Key | None]:
     """One page, plus the key to continue after it (None on the last page)."""
     created_at, last_id = after or (EPOCH, NIL)
     cur = await conn.execute(
-        PROJECT_PAGE, (tenant_id, created_at, last_id, limit + 1), prepare=True
+        statement,
+        (*params, created_at, last_id, limit + 1),
+        prepare=True,
     )
     rows = await cur.fetchall()
     items = [str(r[0]) for r in rows[:limit]]

@@ -50,3 +50,23 @@ class ProjectSummary(BaseModel):
 class ProjectPage(BaseModel):
     items: list[ProjectSummary]
     next_cursor: str | None
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    next_cursor: str | None
+
+
+class Tag(BaseModel):
+    id: UUID
+    name: str
+    color: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int
+    task_count: int
+
+
+class TagPage(BaseModel):
+    items: list[Tag]
+    next_cursor: str | None

@@ -1,0 +1,37 @@
+"""Tag reads, each with the number of tasks that carry the tag."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.query import queries
+from services.query.deps import READ_HEADERS, ReadDep
+from services.query.pagination import decode_cursor, page_body
+from services.query.routes.projects import NOT_MODIFIED, Limit
+from services.query.schemas import Tag, TagPage
+from shared.problems import not_found, problem_responses
+
+router = APIRouter(prefix="/api/v1", tags=["tags"], responses=problem_responses(400, 404, 503))
+
+
+@router.get(
+    "/tags", responses={200: {"model": TagPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
+)
+async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
+    items, next_key = await queries.tag_page(
+        read.conn, read.caller.tenant_id, decode_cursor(cursor), limit
+    )
+    return read.json(page_body(items, next_key))
+
+
+@router.get(
+    "/tags/{tag_id}", responses={200: {"model": Tag}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
+)
+async def get_tag(tag_id: UUID, read: ReadDep) -> Response:
+    body = await queries.tag(read.conn, read.caller.tenant_id, tag_id)
+    if body is None:
+        raise not_found("tag")
+    return read.json(body)

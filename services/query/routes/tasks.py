@@ -1,0 +1,53 @@
+"""Task reads: one task, and the filtered, paginated task list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from services.query import queries
+from services.query.deps import READ_HEADERS, ReadDep
+from services.query.pagination import decode_cursor, page_body
+from services.query.routes.projects import NOT_MODIFIED, Limit
+from services.query.schemas import Task, TaskPage
+from shared.problems import not_found, problem_responses
+
+router = APIRouter(prefix="/api/v1", tags=["tasks"], responses=problem_responses(400, 404, 503))
+Status = Literal["pending", "in_progress", "done", "cancelled"]
+
+
+@router.get(
+    "/tasks", responses={200: {"model": TaskPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
+)
+async def list_tasks(
+    read: ReadDep,
+    project_id: UUID | None = None,
+    status: Status | None = None,
+    tag_id: UUID | None = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query()] = None,
+) -> Response:
+    """Filters combine; ids of another tenant simply match nothing."""
+    items, next_key = await queries.task_page(
+        read.conn,
+        read.caller.tenant_id,
+        decode_cursor(cursor),
+        limit,
+        project_id=project_id,
+        status=status,
+        tag_id=tag_id,
+    )
+    return read.json(page_body(items, next_key))
+
+
+@router.get(
+    "/tasks/{task_id}", responses={200: {"model": Task}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
+)
+async def get_task(task_id: UUID, read: ReadDep) -> Response:
+    body = await queries.task(read.conn, read.caller.tenant_id, task_id)
+    if body is None:
+        raise not_found("task")
+    return read.json(body)
