@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.command import metrics as command_metrics
 from services.command.application import TaskstreamApplication
 from services.command.errors import install_domain_errors
 from services.command.handling import Commands
@@ -19,6 +20,7 @@ from services.command.writer import BatchWriter
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
+from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
 
@@ -69,10 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tokens = TokenCache(jwt_secret)
     app.state.conninfo = address.conninfo()
     app.state.nats_url = nats_url
+    app.state.nats_stream = settings.nats_stream
     install_problem_handlers(app)
     document_problems(app)
     install_domain_errors(app)
     app.include_router(health_router())
+    app.include_router(metrics_router(command_metrics.gather))
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(tags.router)

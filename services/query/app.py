@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from services.query import metrics as query_metrics
 from services.query.position import PositionWatcher
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
 from shared.health import health_router
+from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
 
@@ -54,10 +56,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tokens = TokenCache(settings.require_jwt_secret())
     app.state.conninfo = conninfo
     app.state.nats_url = settings.require_nats_url()
+    app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
     install_problem_handlers(app)
     document_problems(app)
     app.include_router(health_router())
+    app.include_router(metrics_router(query_metrics.gather))
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(tags.router)

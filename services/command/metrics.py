@@ -1,0 +1,38 @@
+"""The write side's /metrics: event store position, what the relay has published, and
+this worker's group-commit counters."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from services.command.writer import BatchWriter
+from shared.metrics import Readings, store_position, stream_tail
+
+
+async def gather(request: Request) -> Readings:
+    state = request.app.state
+    readings = Readings()
+    store = await store_position(state.conninfo)
+    tail = await stream_tail(state.nats_url, state.nats_stream)
+    published = tail.last_position if tail else None
+    readings.gauge("taskstream_event_store_position", "Latest position in the event store", store)
+    readings.gauge(
+        "taskstream_relay_published_position",
+        "Position of the last event the relay published to JetStream",
+        published,
+    )
+    readings.gauge(
+        "taskstream_relay_lag_events",
+        "Event positions recorded but not yet published",
+        store - published if store is not None and published is not None else None,
+    )
+    writer: BatchWriter = state.writer
+    readings.counter(
+        "taskstream_commands_recorded", "Commands recorded by this worker", writer.commands
+    )
+    readings.counter(
+        "taskstream_command_batches",
+        "Transactions (batches) recorded by this worker",
+        writer.batches,
+    )
+    return readings

@@ -1,0 +1,64 @@
+"""The read side's /metrics: projection position, lag behind the stream and the store,
+and the messages the projector set aside."""
+
+from __future__ import annotations
+
+import psycopg
+from fastapi import Request
+
+from services.projector.store import TRACKING_NAME
+from shared.metrics import SCRAPE_TIMEOUT, Readings, store_position, stream_tail
+
+
+async def gather(request: Request) -> Readings:
+    state = request.app.state
+    readings = Readings()
+    sequence, position, parked = await _projection(state.conninfo)
+    store = await store_position(state.conninfo)
+    tail = await stream_tail(state.nats_url, state.nats_stream)
+    readings.gauge("taskstream_event_store_position", "Latest position in the event store", store)
+    readings.gauge(
+        "taskstream_projection_position", "Last event position applied to the read model", position
+    )
+    readings.gauge(
+        "taskstream_projection_stream_sequence", "Last stream sequence applied", sequence
+    )
+    readings.gauge(
+        "taskstream_stream_last_sequence",
+        "Last sequence in the JetStream stream",
+        tail.last_sequence if tail else None,
+    )
+    readings.gauge(
+        "taskstream_projection_lag_messages",
+        "Stream messages not yet applied (latest stream sequence minus applied sequence)",
+        tail.last_sequence - sequence if tail and sequence is not None else None,
+    )
+    readings.gauge(
+        "taskstream_projection_lag_events",
+        "Event positions not yet applied (store position minus applied position)",
+        store - position if store is not None and position is not None else None,
+    )
+    readings.gauge(
+        "taskstream_projector_dead_letters",
+        "Messages the projector could not apply and set aside in dead_letters",
+        parked,
+    )
+    return readings
+
+
+async def _projection(conninfo: str) -> tuple[float | None, float | None, float | None]:
+    try:
+        async with await psycopg.AsyncConnection.connect(
+            conninfo, connect_timeout=int(SCRAPE_TIMEOUT), autocommit=True
+        ) as conn:
+            cur = await conn.execute(
+                "SELECT t.stream_sequence, t.position, (SELECT count(*) FROM dead_letters)"
+                " FROM (SELECT 1) AS one"
+                " LEFT JOIN projection_tracking t ON t.name = %s",
+                (TRACKING_NAME,),
+            )
+            row = await cur.fetchone()
+    except (psycopg.Error, OSError):
+        return None, None, None
+    assert row is not None
+    return float(row[0] or 0), float(row[1] or 0), float(row[2])

@@ -1,0 +1,224 @@
+"""One handler per event type, applied through the projection store to real tables."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from services.command.envelopes import event_id
+from services.projector.handlers import HANDLERS
+from services.projector.store import Incoming, ProjectionStore, Tracking
+from shared.database import DatabaseAddress
+from shared.events import EVENT_AGGREGATES, EventEnvelope
+
+TENANT = uuid4()
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+Apply = Callable[..., Awaitable[None]]
+Rows = Callable[[str], Awaitable[list[tuple[Any, ...]]]]
+
+
+class Log:
+    """Builds envelopes with increasing positions and per-aggregate versions."""
+
+    def __init__(self) -> None:
+        self.positions = itertools.count(1)
+        self.versions: dict[UUID, int] = {}
+
+    def event(self, kind: str, aggregate_id: UUID, **data: Any) -> EventEnvelope:
+        version = self.versions.get(aggregate_id, 0) + 1
+        self.versions[aggregate_id] = version
+        position = next(self.positions)
+        key = f"{EVENT_AGGREGATES[kind]}_id"
+        return EventEnvelope(
+            id=event_id(aggregate_id, version),
+            type=kind,
+            tenant_id=TENANT,
+            position=position,
+            aggregate_id=aggregate_id,
+            aggregate_version=version,
+            time=T0 + timedelta(seconds=position),
+            actor="tester",
+            data={key: str(aggregate_id), **{k: _plain(v) for k, v in data.items()}},
+        )
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, UUID) else value
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[Any, ...]]]:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    async with await psycopg.AsyncConnection.connect(conninfo) as connection:
+        yield connection
+
+
+@pytest.fixture
+def log() -> Log:
+    return Log()
+
+
+@pytest.fixture
+def apply(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> Apply:
+    store = ProjectionStore(conn)
+    tracking = [Tracking(0, 0)]
+
+    async def apply_events(*events: EventEnvelope) -> None:
+        batch = [
+            Incoming(e.position, e.subject, e.to_bytes(), {"Nats-Msg-Id": str(e.id)})
+            for e in events
+        ]
+        tracking[0] = await store.apply(batch, tracking[0])
+        assert store.dead_lettered == 0
+
+    return apply_events
+
+
+@pytest.fixture
+def rows(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> Rows:
+    async def select(statement: str) -> list[tuple[Any, ...]]:
+        cur = await conn.execute(statement)
+        found = await cur.fetchall()
+        await conn.commit()
+        return found
+
+    return select
+
+
+async def world(log: Log, apply: Apply) -> dict[str, UUID]:
+    """Two projects, two tags, one task in the first project carrying the first tag."""
+    ids = {name: uuid4() for name in ("p1", "p2", "g1", "g2", "t1")}
+    await apply(
+        log.event("ProjectCreated", ids["p1"], name="one", description=None),
+        log.event("ProjectCreated", ids["p2"], name="two", description="second"),
+        log.event("TagCreated", ids["g1"], name="Bug", color="#ff0000"),
+        log.event("TagCreated", ids["g2"], name="UX", color=None),
+        log.event(
+            "TaskCreated",
+            ids["t1"],
+            project_id=ids["p1"],
+            title="Fix",
+            description=None,
+            status="pending",
+        ),
+        log.event("TaskTagged", ids["t1"], tag_id=ids["g1"]),
+    )
+    return ids
+
+
+async def test_created_events_make_rows_with_counts(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    assert await rows("SELECT name, description, task_count FROM projects ORDER BY name") == [
+        ("one", None, 1),
+        ("two", "second", 0),
+    ]
+    assert await rows("SELECT title, status, version FROM tasks") == [("Fix", "pending", 2)]
+    assert await rows("SELECT name, color, task_count FROM tags ORDER BY name") == [
+        ("Bug", "#ff0000", 1),
+        ("UX", None, 0),
+    ]
+    assert await rows("SELECT task_id, tag_id FROM task_tags") == [(ids["t1"], ids["g1"])]
+
+
+async def test_project_renamed_and_description_changed(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(
+        log.event("ProjectRenamed", ids["p1"], name="uno"),
+        log.event("ProjectDescriptionChanged", ids["p1"], description="first"),
+    )
+    assert await rows(
+        f"SELECT name, description, version FROM projects WHERE id = '{ids['p1']}'"
+    ) == [("uno", "first", 3)]
+
+
+async def test_task_field_events(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(
+        log.event("TaskRenamed", ids["t1"], title="Fix it"),
+        log.event("TaskDescriptionChanged", ids["t1"], description="now"),
+        log.event("TaskStatusChanged", ids["t1"], status="done", previous_status="pending"),
+    )
+    assert await rows("SELECT title, description, status, version FROM tasks") == [
+        ("Fix it", "now", "done", 5)
+    ]
+
+
+async def test_task_moved_moves_the_count(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(
+        log.event("TaskMoved", ids["t1"], project_id=ids["p2"], previous_project_id=ids["p1"])
+    )
+    assert await rows("SELECT project_id FROM tasks") == [(ids["p2"],)]
+    assert await rows("SELECT name, task_count FROM projects ORDER BY name") == [
+        ("one", 0),
+        ("two", 1),
+    ]
+
+
+async def test_tagging_and_untagging_keep_tag_counts(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(
+        log.event("TaskTagged", ids["t1"], tag_id=ids["g2"]),
+        log.event("TaskUntagged", ids["t1"], tag_id=ids["g1"]),
+    )
+    assert await rows("SELECT tag_id FROM task_tags") == [(ids["g2"],)]
+    assert await rows("SELECT name, task_count FROM tags ORDER BY name") == [
+        ("Bug", 0),
+        ("UX", 1),
+    ]
+
+
+async def test_task_deleted_takes_its_links_and_counts(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(log.event("TaskDeleted", ids["t1"], project_id=ids["p1"]))
+    assert await rows("SELECT count(*) FROM tasks") == [(0,)]
+    assert await rows("SELECT count(*) FROM task_tags") == [(0,)]
+    assert await rows("SELECT sum(task_count) FROM projects") == [(0,)]
+    assert await rows("SELECT sum(task_count) FROM tags") == [(0,)]
+
+
+async def test_project_deleted_ends_its_tasks(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(log.event("ProjectDeleted", ids["p1"]))
+    assert await rows("SELECT name FROM projects") == [("two",)]
+    assert await rows("SELECT count(*) FROM tasks") == [(0,)]
+    assert await rows("SELECT name, task_count FROM tags ORDER BY name") == [
+        ("Bug", 0),
+        ("UX", 0),
+    ]
+
+
+async def test_tag_events(log: Log, apply: Apply, rows: Rows) -> None:
+    ids = await world(log, apply)
+    await apply(
+        log.event("TagRenamed", ids["g1"], name="Defect", previous_name="Bug"),
+        log.event("TagRecolored", ids["g1"], color=None),
+    )
+    assert await rows("SELECT name, color, version FROM tags ORDER BY name") == [
+        ("Defect", None, 3),
+        ("UX", None, 1),
+    ]
+    await apply(log.event("TagDeleted", ids["g1"]))
+    assert await rows("SELECT name FROM tags") == [("UX",)]
+    assert await rows("SELECT count(*) FROM task_tags") == [(0,)]
+
+
+async def test_an_older_version_never_overwrites_a_newer_one(
+    log: Log, apply: Apply, rows: Rows
+) -> None:
+    ids = await world(log, apply)
+    renamed = log.event("TaskRenamed", ids["t1"], title="new")
+    older = EventEnvelope(**{**renamed.__dict__, "aggregate_version": 1, "position": 99})
+    await apply(renamed)
+    await apply(older)
+    assert await rows("SELECT title FROM tasks") == [("new",)]
+
+
+def test_every_event_type_has_a_handler() -> None:
+    assert set(HANDLERS) == set(EVENT_AGGREGATES)
