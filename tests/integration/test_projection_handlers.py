@@ -132,9 +132,10 @@ async def test_project_renamed_and_description_changed(log: Log, apply: Apply, r
         log.event("ProjectRenamed", ids["p1"], name="uno"),
         log.event("ProjectDescriptionChanged", ids["p1"], description="first"),
     )
-    assert await rows(
-        f"SELECT name, description, version FROM projects WHERE id = '{ids['p1']}'"
-    ) == [("uno", "first", 3)]
+    assert await rows("SELECT name, description, version FROM projects ORDER BY name") == [
+        ("two", "second", 1),
+        ("uno", "first", 3),
+    ]
 
 
 async def test_task_field_events(log: Log, apply: Apply, rows: Rows) -> None:
