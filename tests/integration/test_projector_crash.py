@@ -1,0 +1,144 @@
+"""kill -9 of the projector at any moment loses nothing and applies nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from services.command.application import TaskstreamApplication
+from services.command.relay import Relay
+from services.dev.postgres import EmbeddedPostgres
+from services.projector.consumer import Projector
+from shared.database import DatabaseAddress
+from tests.conftest import fresh_database
+from tests.support import eventually
+from tests.workload import mixed_workload
+
+READ_TABLES = {
+    "projects": "id, tenant_id, name, description, task_count, created_at, updated_at, version",
+    "tasks": "id, tenant_id, project_id, title, description, status, created_at, updated_at,"
+    " version",
+    "tags": "id, tenant_id, name, color, task_count, created_at, updated_at, version",
+    "task_tags": "task_id, tag_id, tenant_id",
+}
+
+
+def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read table, row for row, in a stable order."""
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+        return {
+            table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
+            for table, columns in READ_TABLES.items()
+        }
+
+
+def applied(database_url: str) -> int:
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+        row = conn.execute("SELECT position FROM projection_tracking").fetchone()
+        return int(row[0]) if row else 0
+
+
+@contextlib.asynccontextmanager
+async def publishing(
+    app: TaskstreamApplication, database_url: str, nats_url: str
+) -> AsyncIterator[Relay]:
+    relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+def second_database(postgres_server: EmbeddedPostgres, template_url: str) -> Iterator[str]:
+    with fresh_database(postgres_server, template_url) as url:
+        yield url
+
+
+def start_projector(database_url: str, nats_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TASKSTREAM_DATABASE_URL": database_url,
+        "TASKSTREAM_NATS_URL": nats_url,
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "projector"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_a_projector_killed_mid_batch_resumes_exactly_once(
+    database_url: str, second_database: str, nats_url: str, tmp_path: Path
+) -> None:
+    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
+    try:
+        last = mixed_workload(app, [uuid4() for _ in range(3)], rounds=120)
+        async with publishing(app, database_url, nats_url) as relay:
+
+            async def all_published() -> bool:
+                return relay.published_position == last
+
+            await eventually(all_published, what="the workload in JetStream", within=60)
+    finally:
+        app.close()
+
+    kills = 0
+    progress = [0]
+    for _ in range(3):
+        process = start_projector(database_url, nats_url, tmp_path / "projector.log")
+        deadline = time.monotonic() + 60
+        while applied(database_url) <= progress[-1] and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+        progress.append(applied(database_url))
+    assert progress[-1] < last, "the projector finished before it could be killed mid-way"
+
+    process = start_projector(database_url, nats_url, tmp_path / "projector.log")
+    try:
+
+        async def caught_up() -> bool:
+            return applied(database_url) == last
+
+        await eventually(caught_up, what="the restarted projector at the end", within=60)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+    reference = Projector(DatabaseAddress.parse(second_database).conninfo(), nats_url, "TASKSTREAM")
+    task = asyncio.create_task(reference.run())
+    try:
+
+        async def reference_done() -> bool:
+            return applied(second_database) == last
+
+        await eventually(reference_done, what="the reference projection", within=60)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    assert kills == 3
+    crashed, clean = snapshot(database_url), snapshot(second_database)
+    for table in READ_TABLES:
+        assert crashed[table] == clean[table], f"{table} differs after kill -9 and restart"
+    assert sum(len(rows) for rows in clean.values()) > 250
