@@ -1,0 +1,112 @@
+"""Each read costs a constant number of SQL statements, whatever the number of tasks."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from services.dev.postgres import EmbeddedPostgres
+from services.query.app import create_app
+from shared.auth import issue_token
+from shared.database import DatabaseAddress
+from shared.settings import Settings
+from tests.conftest import JWT_SECRET
+
+TENANT = uuid4()
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
+
+
+def seed(conninfo: str, tasks: int) -> tuple[UUID, UUID]:
+    """A project with `tasks` tasks, each carrying 3 tags; returns (project, tag)."""
+    project, tags = uuid4(), [uuid4() for _ in range(3)]
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            "INSERT INTO projects (id, tenant_id, name, created_at, updated_at, version,"
+            " task_count) VALUES (%s, %s, 'p', %s, %s, 1, %s)",
+            (project, TENANT, T0, T0, tasks),
+        )
+        for n, tag in enumerate(tags):
+            conn.execute(
+                "INSERT INTO tags (id, tenant_id, name, created_at, updated_at, version,"
+                " task_count) VALUES (%s, %s, %s, %s, %s, 1, %s)",
+                (tag, TENANT, f"tag {project} {n}", T0, T0, tasks),
+            )
+        task_ids = [uuid4() for _ in range(tasks)]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO tasks (id, tenant_id, project_id, title, status, created_at,"
+                " updated_at, version) VALUES (%s, %s, %s, 't', 'pending', %s, %s, 1)",
+                [
+                    (t, TENANT, project, T0 + timedelta(seconds=i), T0)
+                    for i, t in enumerate(task_ids)
+                ],
+            )
+            cur.executemany(
+                "INSERT INTO task_tags (task_id, tag_id, tenant_id) VALUES (%s, %s, %s)",
+                [(t, g, TENANT) for t in task_ids for g in tags],
+            )
+    return project, tags[0]
+
+
+@pytest.fixture
+def client(
+    database_url: str, postgres_server: EmbeddedPostgres, nats_url: str
+) -> Iterator[TestClient]:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    database = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    settings = Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+    )
+    with TestClient(create_app(settings)) as test_client:
+        test_client.headers["X-Tenant-Token"] = issue_token(JWT_SECRET, TENANT, 600)
+        yield test_client
+
+
+def statements_for(client: TestClient, log: str, path: str) -> int:
+    """Statements the server logged while answering `path` (after a warm-up request)."""
+    assert client.get(path).status_code == 200
+    time.sleep(0.05)
+    start = _size(log)
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.text
+    time.sleep(0.05)
+    with open(log, "rb") as f:
+        f.seek(start)
+        return len(STATEMENT.findall(f.read().decode(errors="replace")))
+
+
+def _size(path: str) -> int:
+    with open(path, "rb") as f:
+        return f.seek(0, 2)
+
+
+def test_reads_cost_the_same_statements_for_1_and_500_tasks(
+    client: TestClient, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    small, small_tag = seed(conninfo, 1)
+    large, large_tag = seed(conninfo, 500)
+    log = str(postgres_server.log_path)
+    for path in (
+        "/api/v1/projects/{project}",
+        "/api/v1/tasks?project_id={project}&limit=200",
+        "/api/v1/tasks?tag_id={tag}&status=pending&limit=200",
+        "/api/v1/tags/{tag}",
+        "/api/v1/projects",
+        "/api/v1/tags",
+    ):
+        one = statements_for(client, log, path.format(project=small, tag=small_tag))
+        many = statements_for(client, log, path.format(project=large, tag=large_tag))
+        assert one == many == 1, f"{path}: {one} statement(s) for 1 task, {many} for 500"
