@@ -25,6 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import logs
+from shared.lifetime import end_with_parent
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def serve(factory: str, settings: Settings, port: int, workers: int, service: st
 
 
 def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
+    if multiprocessing.parent_process() is not None:
+        end_with_parent(signal.SIGTERM)
     logs.configure(service, settings.log_level)
     module, _, name = factory.partition(":")
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)

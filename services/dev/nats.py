@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import IO
 
-from services.dev.processes import die_with_parent, free_port, stop_orphan
+from services.dev.processes import free_port, stop_orphan
+from shared.lifetime import die_with_parent
 
 logger = logging.getLogger(__name__)
 START_TIMEOUT = 30.0

@@ -22,7 +22,8 @@ from typing import IO, Any
 
 import psycopg
 
-from services.dev.processes import die_with_parent, free_port, stop_orphan
+from services.dev.processes import free_port, stop_orphan
+from shared.lifetime import die_with_parent
 
 logger = logging.getLogger(__name__)
 SYSTEM_USER = "taskstream-pg"

@@ -1,18 +1,13 @@
-"""Helpers shared by the embedded servers: free ports, orphan hunting, parent-death signals."""
+"""Helpers shared by the embedded servers: free ports and orphan hunting."""
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-
-_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -20,21 +15,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def die_with_parent(signum: int) -> Callable[[], None]:
-    """A `preexec_fn` that makes the child get `signum` when its parent dies.
-
-    A test runner or `taskstream dev` killed with SIGKILL then still leaves no server
-    running. Linux only; elsewhere the pid-file check at the next start cleans up.
-    """
-
-    def preexec() -> None:
-        if sys.platform == "linux":
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signum)
-
-    return preexec
 
 
 def process_name(pid: int) -> str | None:

@@ -23,9 +23,9 @@ from uuid import UUID, uuid4
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-from services.dev.processes import die_with_parent
 from shared import migrate
 from shared.auth import issue_token
+from shared.lifetime import die_with_parent
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)

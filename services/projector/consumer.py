@@ -1,10 +1,14 @@
-"""The projector's JetStream side: an ordered consumer resumed from the tracked sequence.
+"""The projector's JetStream side: an in-order consumer resumed from the tracked sequence.
 
 Stream sequences have no gaps, so resuming from "last applied sequence + 1" with one
-ordered (in-order, no redelivery) consumer can neither skip nor reorder an event, which
-a durable consumer with naks and ack timeouts could (see ../shared/NOTES.md). The
-position committed with the rows is the only cursor; nothing is acknowledged apart
-from it.
+consumer that never redelivers (no acks, so no nak or ack-timeout reordering, see
+../shared/NOTES.md) can neither skip nor reorder an event. The position committed with
+the rows is the only cursor.
+
+The consumer is pulled, not pushed: a push consumer (even an ordered one) that falls
+behind a large backlog overflows the client's pending queue, drops the flow-control
+request with the messages and stalls for good. A pull consumer delivers only what
+each fetch asks for.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.projector.store import Incoming, ProjectionStore, Tracking
 from shared.events import SUBJECT_PREFIX
 from shared.nats import connect, ensure_stream
 
 logger = logging.getLogger(__name__)
+# The server removes the consumer of a projector that died; a restarted one makes anew.
+INACTIVE_THRESHOLD = 30.0
 
 
 class Projector:
@@ -61,13 +67,12 @@ class Projector:
                 config = ConsumerConfig(
                     deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                     opt_start_seq=self.tracking.stream_sequence + 1,
+                    ack_policy=AckPolicy.NONE,
+                    inactive_threshold=INACTIVE_THRESHOLD,
+                    mem_storage=True,
                 )
-                sub = await js.subscribe(
-                    f"{SUBJECT_PREFIX}.>",
-                    stream=self._stream,
-                    ordered_consumer=True,
-                    config=config,
-                    pending_msgs_limit=self._batch_size * 20,
+                sub = await js.pull_subscribe(
+                    f"{SUBJECT_PREFIX}.>", durable=None, stream=self._stream, config=config
                 )
                 logger.info(
                     "projector consuming",
@@ -83,14 +88,11 @@ class Projector:
             finally:
                 await nc.close()
 
-    async def _next_batch(self, sub: JetStreamContext.PushSubscription) -> list[Incoming]:
+    async def _next_batch(self, sub: JetStreamContext.PullSubscription) -> list[Incoming]:
         try:
-            first = await sub.next_msg(timeout=1.0)
+            messages = await sub.fetch(self._batch_size, timeout=1.0)
         except NatsTimeoutError:
             return []
-        messages = [first]
-        while len(messages) < self._batch_size and sub.pending_msgs > 0:
-            messages.append(await sub.next_msg(timeout=None))
         expected = self.tracking.stream_sequence + 1
         batch = []
         for message in messages:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
 from services.query import metrics as query_metrics
-from services.query.position import PositionWatcher
+from services.query.position import PositionHeader, PositionWatcher
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.database import DatabaseAddress
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.nats_url = settings.require_nats_url()
     app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
+    app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
     app.include_router(health_router())

@@ -12,6 +12,7 @@ import logging
 
 import psycopg
 from psycopg import sql
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
 
@@ -61,3 +62,27 @@ class PositionWatcher:
             async with self._changed:
                 self.position = position
                 self._changed.notify_all()
+
+
+class PositionHeader:
+    """Adds X-Projection-Position to every answer that lacks it (problems included), so a
+    client always learns how far the read model it asked has got."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_position(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"x-projection-position" for name, _ in headers):
+                    watcher: PositionWatcher | None = getattr(scope["app"].state, "watcher", None)
+                    if watcher is not None:
+                        headers.append((b"x-projection-position", str(watcher.position).encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_position)

@@ -116,6 +116,16 @@ def snapshot(url: str) -> Snapshot:
         return {what: conn.execute(query).fetchall() for what, query in _CATALOG_QUERIES.items()}
 
 
+def schema_changes(before: Snapshot, after: Snapshot) -> list[str]:
+    """Catalog rows that went away (-) or appeared (+), for readable failures."""
+    changes: list[str] = []
+    for what in sorted(before.keys() | after.keys()):
+        old, new = set(before.get(what, [])), set(after.get(what, []))
+        changes += [f"- {what} {row}" for row in sorted(old - new, key=repr)]
+        changes += [f"+ {what} {row}" for row in sorted(new - old, key=repr)]
+    return changes
+
+
 def current_revision(url: str) -> str | None:
     engine = create_engine(DatabaseAddress.parse(url).sqlalchemy_url())
     try:
@@ -249,7 +259,8 @@ def test_upgrade_twice_changes_nothing(new_database: Callable[[str], str]) -> No
 
     migrate.upgrade(url)
 
-    assert snapshot(url) == before
+    changes = schema_changes(before, snapshot(url))
+    assert changes == [], "\n".join(changes)
     assert current_revision(url) == revisions_from_base(url)[-1]
     with psycopg.connect(DatabaseAddress.parse(url).conninfo()) as conn:
         rows = conn.execute("SELECT name, stream_sequence, position FROM projection_tracking")
@@ -268,7 +279,8 @@ def test_downgrade_to_base_leaves_nothing_and_upgrade_works_again(
 
     migrate.downgrade(url, BASE)
 
-    assert snapshot(url) == empty
+    changes = schema_changes(empty, snapshot(url))
+    assert changes == [], "left behind by the downgrade:\n" + "\n".join(changes)
     assert current_revision(url) is None
     with psycopg.connect(DatabaseAddress.parse(url).conninfo()) as conn:
         tables = conn.execute(
@@ -283,7 +295,8 @@ def test_downgrade_to_base_leaves_nothing_and_upgrade_works_again(
 
     migrate.upgrade(url)
 
-    assert snapshot(url) == at_head
+    changes = schema_changes(at_head, snapshot(url))
+    assert changes == [], "\n".join(changes)
     assert drift(url, metadata) == []
 
 
@@ -298,17 +311,23 @@ def test_every_downgrade_undoes_its_upgrade(new_database: Callable[[str], str]) 
         migrate.upgrade(url, revision)
         assert current_revision(url) == revision
         schema_at[revision] = snapshot(url)
-        assert schema_at[revision] != schema_at[previous], f"{revision} changes nothing"
+        assert schema_changes(schema_at[previous], schema_at[revision]), f"{revision} is empty"
 
     for previous, revision in reversed(list(itertools.pairwise(chain))):
         migrate.downgrade(url, previous or BASE)
         assert current_revision(url) == previous, f"downgrade of {revision}"
-        assert snapshot(url) == schema_at[previous], f"downgrade of {revision} leaves changes"
+        changes = schema_changes(schema_at[previous], snapshot(url))
+        assert changes == [], f"downgrade of {revision} does not undo its upgrade:\n" + "\n".join(
+            changes
+        )
 
     for revision in revisions:
         migrate.upgrade(url, revision)
         assert current_revision(url) == revision
-        assert snapshot(url) == schema_at[revision], f"{revision} applied again differs"
+        changes = schema_changes(schema_at[revision], snapshot(url))
+        assert changes == [], f"{revision} applied again gives another schema:\n" + "\n".join(
+            changes
+        )
     assert drift(url, metadata) == []
 
 
@@ -337,6 +356,8 @@ def test_event_store_schema_matches_what_the_library_creates(
             "sequences": [row for row in whole["sequences"] if row[0].startswith(EVENTS_TABLE)],
         }
 
-    ours, theirs = event_store(migrated_url), event_store(library)
+    ours = event_store(migrated_url)
     assert all(ours.values()), ours
-    assert ours == theirs
+    # "-": the library creates it, the migration does not; "+": the other way round.
+    changes = schema_changes(event_store(library), ours)
+    assert changes == [], "\n".join(changes)

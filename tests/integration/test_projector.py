@@ -164,3 +164,35 @@ async def test_a_republished_event_is_not_applied_again(database_url: str, nats_
 
         await eventually(consumed, what="republished message consumed")
     assert await rows(database_url, "SELECT name, version FROM projects") == [("b", 2)]
+
+
+async def test_a_large_backlog_is_consumed_without_stalling(
+    database_url: str, nats_url: str
+) -> None:
+    """More messages than any client-side buffer: a push consumer stalls here for good."""
+    count = 25_000
+    nc = await connect(nats_url, name="test-publisher")
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, "TASKSTREAM")
+        pending = []
+        for n in range(1, count + 1):
+            message = envelope(n, "ProjectCreated", uuid4(), 1, name=f"p{n}", description=None)
+            pending.append(
+                await js.publish_async(
+                    message.subject, message.to_bytes(), headers={"Nats-Msg-Id": str(message.id)}
+                )
+            )
+            if len(pending) == 2000:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+    finally:
+        await nc.close()
+    async with running(database_url, nats_url):
+
+        async def all_applied() -> bool:
+            return await applied_position(database_url) == count
+
+        await eventually(all_applied, what=f"{count} events applied", within=90)
+    assert await rows(database_url, "SELECT count(*) FROM projects") == [(count,)]

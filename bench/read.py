@@ -1,0 +1,243 @@
+"""Read benchmark: the nested project view and the task list at 64 connections, the live
+projector's sustained rate, and end-to-end lag (command answered -> visible in a query)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from bench.load import Result, http_request, run_load, table
+from bench.stack import BenchStack, servers, services
+from services.command.application import TaskstreamApplication
+from services.command.domain.base import Context
+from services.command.domain.project import Project
+from services.command.domain.tag import Tag
+from services.command.domain.task import Status, Task
+from services.projector.consumer import Projector
+from shared.auth import issue_token
+from shared.database import DatabaseAddress
+
+CONNECTIONS = 64
+
+
+def run(workdir: Path, seconds: float) -> str:
+    with servers(workdir) as (database_url, nats_url):
+        with services(workdir, database_url, nats_url) as stack:
+            tenant = uuid4()
+            project = _seed_project(stack, tenant)
+            reads = asyncio.run(_reads(stack, tenant, project, seconds))
+            lag = asyncio.run(_lag(stack, seconds))
+        with services(workdir, database_url, nats_url, ("command",)) as stack:
+            events, rate = asyncio.run(_projector_rate(stack, database_url, nats_url))
+    lines = [
+        table(f"Query API at {CONNECTIONS} connections (2 query workers)", reads),
+        table(
+            "Commands at a paced rate while measuring end-to-end lag", [("POST /projects", lag[0])]
+        ),
+        f"end-to-end lag (command answered -> visible in a query): "
+        f"p50 {lag[1].p50:.1f} ms, p99 {lag[1].p99:.1f} ms over {len(lag[1].latencies)} samples",
+        f"live projector: {events} events applied at {rate:,.0f} events/s",
+    ]
+    return "\n\n".join(lines)
+
+
+def _call(stack: BenchStack, tenant: UUID, method: str, path: str, body: Any = None) -> Any:
+    headers = {"X-Tenant-Token": issue_token(stack.secret, tenant, 3600, "bench")}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(  # noqa: S310
+        f"{stack.command_url}/api/v1{path}", data=data, headers=headers, method=method
+    )
+    with urllib.request.urlopen(request) as answer:  # noqa: S310
+        return json.loads(answer.read() or b"null"), answer.headers.get("X-Event-Position")
+
+
+def _seed_project(stack: BenchStack, tenant: UUID) -> str:
+    """One project with 200 tasks x 3 tags, created through the command API."""
+    print("  seeding a project with 200 tasks x 3 tags …", flush=True)
+    project, _ = _call(stack, tenant, "POST", "/projects", {"name": "big"})
+    tags = [_call(stack, tenant, "POST", "/tags", {"name": f"tag {n}"})[0]["id"] for n in range(3)]
+    position = "0"
+    for n in range(200):
+        _, position = _call(
+            stack,
+            tenant,
+            "POST",
+            f"/projects/{project['id']}/tasks",
+            {"title": f"task {n}", "tag_ids": tags},
+        )
+    _wait_visible(stack, tenant, int(position))
+    return str(project["id"])
+
+
+def _wait_visible(stack: BenchStack, tenant: UUID, position: int) -> None:
+    headers = {
+        "X-Tenant-Token": issue_token(stack.secret, tenant, 3600, "bench"),
+        "X-Min-Position": str(position),
+    }
+    for _ in range(60):
+        request = urllib.request.Request(f"{stack.query_url}/api/v1/projects", headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except urllib.error.HTTPError:
+            continue
+    raise RuntimeError(f"the read model did not reach position {position}")
+
+
+async def _reads(
+    stack: BenchStack, tenant: UUID, project: str, seconds: float
+) -> list[tuple[str, Result]]:
+    headers = {"X-Tenant-Token": issue_token(stack.secret, tenant, 3600, "bench")}
+    rows = []
+    for name, path in (
+        ("GET /projects/{id} (200 tasks x 3 tags)", f"/api/v1/projects/{project}"),
+        ("GET /tasks?project_id (page of 50)", f"/api/v1/tasks?project_id={project}&limit=50"),
+    ):
+        host, port, raw = http_request("GET", f"{stack.query_url}{path}", headers)
+
+        def request(_: int, raw: bytes = raw) -> bytes:
+            return raw
+
+        await run_load(host, port, request, 16, 2.0, 200)
+        print(f"  {name} at {CONNECTIONS} connections for {seconds:.0f} s …", flush=True)
+        rows.append((name, await run_load(host, port, request, CONNECTIONS, seconds, 200)))
+    return rows
+
+
+async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple[Result, Result]:
+    """Paced POSTs at `rate`/s; every 10th is followed by a read that waits for it."""
+    tenant = uuid4()
+    token = issue_token(stack.secret, tenant, 3600, "bench")
+    clients = 32
+    commands = Result(clients, seconds)
+    lag = Result(clients, seconds)
+    interval = clients / rate
+    deadline = time.perf_counter() + seconds
+    command_host, command_port, _ = http_request("POST", stack.command_url, {})
+    query_host, query_port, _ = http_request("GET", stack.query_url, {})
+    print(f"  {rate:.0f} commands/s for {seconds:.0f} s, measuring lag …", flush=True)
+
+    async def client(index: int) -> None:
+        writer_pair = await asyncio.open_connection(command_host, command_port)
+        reader_pair = await asyncio.open_connection(query_host, query_port)
+        next_at = time.perf_counter() + index * interval / clients
+        n = 0
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += interval
+            body = json.dumps({"name": f"lag {index}-{n}"}).encode()
+            _, _, raw = http_request(
+                "POST",
+                f"{stack.command_url}/api/v1/projects",
+                {"X-Tenant-Token": token, "Content-Type": "application/json"},
+                body,
+            )
+            started = time.perf_counter()
+            status, answer_headers = await _exchange(*writer_pair, raw)
+            answered = time.perf_counter()
+            if status != 201:
+                commands.failures[status] = commands.failures.get(status, 0) + 1
+                continue
+            commands.latencies.append(answered - started)
+            if n % 10 == 0:
+                _, _, query = http_request(
+                    "GET",
+                    f"{stack.query_url}/api/v1/tags",
+                    {"X-Tenant-Token": token, "X-Min-Position": answer_headers["x-event-position"]},
+                )
+                read_status, _ = await _exchange(*reader_pair, query)
+                if read_status == 200:
+                    lag.latencies.append(time.perf_counter() - answered)
+            n += 1
+        writer_pair[1].close()
+        reader_pair[1].close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    commands.seconds = lag.seconds = time.perf_counter() - started
+    return commands, lag
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
+) -> tuple[int, dict[str, str]]:
+    writer.write(raw)
+    head = await reader.readuntil(b"\r\n\r\n")
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name:
+            headers[name.decode().strip().lower()] = value.decode().strip()
+    length = int(headers.get("content-length", "0"))
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12]), headers
+
+
+async def _projector_rate(stack: BenchStack, database_url: str, nats_url: str) -> tuple[int, float]:
+    """A realistic mix recorded straight into the store, published by the relay, then
+    applied by a projector started from the current read-model position."""
+    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
+    start = app.current_position()
+    print("  recording ~100,000 events for the projector …", flush=True)
+    _record_mix(app, 25_000)
+    last = app.current_position()
+    app.close()
+    await _wait_published(stack, last)
+    print(f"  projector applying {last - start} events …", flush=True)
+    projector = Projector(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+    task = asyncio.create_task(projector.run())
+    began = time.perf_counter()
+    while projector.tracking.position < last:  # noqa: ASYNC110 (polling a counter)
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - began
+    task.cancel()
+    return last - start, (last - start) / elapsed
+
+
+def _record_mix(app: TaskstreamApplication, tasks: int) -> None:
+    """Per tenant: a project, 3 tags; each task created with 2 tags and moved to done."""
+    tenants = 100
+    per_tenant = tasks // tenants
+    for _ in range(tenants):
+        ctx = Context(uuid4(), "bench", datetime.now(UTC))
+        project = Project.create(ctx, uuid4(), "bench", None)
+        tags = [Tag.create(ctx, uuid4(), f"t{n}", None) for n in range(3)]
+        app.save(project, *tags)
+        batch = []
+        for n in range(per_tenant):
+            task = Task.create(
+                ctx,
+                uuid4(),
+                project.id,
+                f"task {n}",
+                None,
+                Status.PENDING,
+                [tags[0].id, tags[n % 2 + 1].id],
+            )
+            task.change_status(ctx, Status.DONE)
+            batch.append(task)
+        app.save(*batch)
+
+
+async def _wait_published(stack: BenchStack, position: int) -> None:
+    def published() -> float:
+        with urllib.request.urlopen(f"{stack.command_url}/metrics") as answer:  # noqa: S310
+            text = answer.read().decode()
+        for line in text.splitlines():
+            if line.startswith("taskstream_relay_published_position "):
+                return float(line.split()[1])
+        return 0.0
+
+    while await asyncio.to_thread(published) < position:  # noqa: ASYNC110 (polling a gauge)
+        await asyncio.sleep(0.2)
