@@ -45,6 +45,27 @@ def _parser() -> argparse.ArgumentParser:
     ):
         commands.add_parser(name, help=text).set_defaults(run=run)
 
+    rebuild = commands.add_parser(
+        "rebuild", help="rebuild the read model from the event store, swapped in live"
+    )
+    rebuild.add_argument(
+        "--tenant", type=UUID, default=None, help="rebuild only this tenant's rows (UUID)"
+    )
+    rebuild.set_defaults(run=_rebuild)
+
+    republish = commands.add_parser(
+        "republish", help="publish events from the event store to JetStream again"
+    )
+    republish.add_argument(
+        "--from",
+        dest="start",
+        type=int,
+        required=True,
+        metavar="POSITION",
+        help="first event position to publish (1 for everything)",
+    )
+    republish.set_defaults(run=_republish)
+
     token = commands.add_parser("token", help="print a signed tenant token")
     token.add_argument("--tenant", type=UUID, required=True, help="tenant id (UUID)")
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
@@ -93,6 +114,39 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
     address = DatabaseAddress.parse(settings.require_database_url())
     projector = Projector(address.conninfo(), settings.require_nats_url(), settings.nats_stream)
     return _run_until_signalled(projector.run())
+
+
+def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from services.projector.rebuild import rebuild
+    from shared.database import DatabaseAddress
+
+    conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
+    outcome = asyncio.run(rebuild(conninfo, args.tenant))
+    scope = f"tenant {args.tenant}" if args.tenant else "every tenant"
+    print(
+        f"read model rebuilt for {scope}: {outcome.events} events up to position "
+        f"{outcome.position} in {outcome.seconds:.1f} s"
+    )
+    return 0
+
+
+def _republish(settings: Settings, args: argparse.Namespace) -> int:
+    from services.command.republish import RelayBusy, republish
+    from shared.database import DatabaseAddress
+
+    if args.start < 1:
+        print("taskstream republish: --from must be a position of 1 or more", file=sys.stderr)
+        return 2
+    conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
+    try:
+        count = asyncio.run(
+            republish(conninfo, settings.require_nats_url(), settings.nats_stream, args.start)
+        )
+    except RelayBusy as e:
+        print(f"taskstream republish: {e}", file=sys.stderr)
+        return 1
+    print(f"republished {count} events from position {args.start}")
+    return 0
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:

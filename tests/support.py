@@ -13,13 +13,17 @@ from shared.nats import connect
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]],
+    *,
+    within: float = 10.0,
+    what: str = "condition",
+    every: float = 0.02,
 ) -> None:
     deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not hold within {within} s")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(every)
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,25 @@ def _validator(name: str) -> Any:
     document = schema(name)
     jsonschema.Draft202012Validator.check_schema(document)
     return jsonschema.Draft202012Validator(document, format_checker=jsonschema.FormatChecker())
+
+
+READ_TABLES = {
+    "projects": "id, tenant_id, name, description, task_count, created_at, updated_at, version",
+    "tasks": "id, tenant_id, project_id, title, description, status, created_at, updated_at,"
+    " version",
+    "tags": "id, tenant_id, name, color, task_count, created_at, updated_at, version",
+    "task_tags": "task_id, tag_id, tenant_id",
+}
+
+
+def read_model(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read table, row for row, in a stable order."""
+    import psycopg
+
+    from shared.database import DatabaseAddress
+
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+        return {
+            table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
+            for table, columns in READ_TABLES.items()
+        }

@@ -52,3 +52,26 @@ def mixed_workload(
         position = app.record(app.delete_project(c, projects[1], None))
         position = app.record(app.update_tag(c, tags[2], None, None, UNSET))
     return position
+
+
+def bulk_workload(app: TaskstreamApplication, tenants: int, tasks: int) -> int:
+    """Many events fast (whole aggregates saved together): per tenant a project, two tags,
+    and `tasks` tasks each created with a tag and moved to done. Returns the last position."""
+    from services.command.domain.project import Project
+    from services.command.domain.tag import Tag
+    from services.command.domain.task import Task
+
+    for _ in range(tenants):
+        c = ctx(uuid4())
+        project = Project.create(c, uuid4(), "bulk", None)
+        tags = [Tag.create(c, uuid4(), f"bulk {n}", None) for n in range(2)]
+        app.save(project, *tags)
+        batch = []
+        for n in range(tasks):
+            task = Task.create(
+                c, uuid4(), project.id, f"t{n}", None, Status.PENDING, [tags[n % 2].id]
+            )
+            task.change_status(c, Status.DONE)
+            batch.append(task)
+        app.save(*batch)
+    return app.current_position()

@@ -69,7 +69,7 @@ class ProjectionStore:
                 self._conn.transaction(),
                 self._conn.cursor() as cur,
             ):
-                result = tracking
+                result = await self._current(cur, tracking)
                 for message in batch:
                     result = await self._apply_one(cur, message, result)
                 await self._save_tracking(cur, result)
@@ -78,8 +78,8 @@ class ProjectionStore:
             return await self._apply_one_by_one(batch, tracking)
 
     async def _apply_one_by_one(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
-        result = tracking
         async with self._conn.transaction(), self._conn.cursor() as cur:
+            result = await self._current(cur, tracking)
             for message in batch:
                 try:
                     async with self._conn.transaction():
@@ -130,6 +130,17 @@ class ProjectionStore:
             ),
         )
         self.dead_lettered += 1
+
+    async def _current(self, cur: Cursor, tracking: Tracking) -> Tracking:
+        """The committed position, locked for this transaction: a rebuild may have moved it
+        past what this process last applied, and events up to it must then be skipped."""
+        await cur.execute(
+            "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE",
+            (TRACKING_NAME,),
+        )
+        row = await cur.fetchone()
+        committed = int(str(row[0])) if row else 0
+        return Tracking(tracking.stream_sequence, max(tracking.position, committed))
 
     async def _save_tracking(self, cur: Cursor, tracking: Tracking) -> None:
         await cur.execute(

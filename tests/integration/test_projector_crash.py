@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 from uuid import uuid4
 
 import psycopg
@@ -23,25 +22,8 @@ from services.dev.postgres import EmbeddedPostgres
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from tests.conftest import fresh_database
-from tests.support import eventually
+from tests.support import READ_TABLES, eventually, read_model
 from tests.workload import mixed_workload
-
-READ_TABLES = {
-    "projects": "id, tenant_id, name, description, task_count, created_at, updated_at, version",
-    "tasks": "id, tenant_id, project_id, title, description, status, created_at, updated_at,"
-    " version",
-    "tags": "id, tenant_id, name, color, task_count, created_at, updated_at, version",
-    "task_tags": "task_id, tag_id, tenant_id",
-}
-
-
-def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every read table, row for row, in a stable order."""
-    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
-        return {
-            table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
-            for table, columns in READ_TABLES.items()
-        }
 
 
 def applied(database_url: str) -> int:
@@ -138,7 +120,7 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
             await task
 
     assert kills == 3
-    crashed, clean = snapshot(database_url), snapshot(second_database)
+    crashed, clean = read_model(database_url), read_model(second_database)
     for table in READ_TABLES:
         assert crashed[table] == clean[table], f"{table} differs after kill -9 and restart"
     assert sum(len(rows) for rows in clean.values()) > 250

@@ -1,0 +1,259 @@
+"""`taskstream rebuild`: the read model replayed from the event store, swapped in live.
+
+The event store, not the stream, is the source of truth. Events are replayed in
+position order, through the same handlers as the live projector, into shadow tables
+in the schema `taskstream_rebuild` (the handlers name tables without a schema, so the
+rebuild connection's search_path points them there). Reading is keyset-paged, so
+memory does not grow with the number of events.
+
+The swap takes the live read tables' locks for a moment (queries wait, they do not
+fail), replays whatever the live projector applied meanwhile so the shadow is at
+least as far, then exchanges the tables and moves the tracked position to the
+rebuilt one. The live projector, which re-reads the tracked position in every batch,
+skips what the rebuild already holds, so nothing is lost or applied twice.
+
+A rebuild that is interrupted leaves only the shadow schema behind; the next one drops
+it and starts again. `--tenant` rebuilds one tenant's rows: the shadow holds only that
+tenant, and the swap replaces only that tenant's rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, TextIO
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from services.command.outgoing import encode_row
+from services.projector.handlers import HANDLERS
+from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
+from shared.database import EVENTS_TABLE
+from shared.events import EventEnvelope
+
+logger = logging.getLogger(__name__)
+SHADOW = "taskstream_rebuild"
+READ_TABLES = ("projects", "tasks", "tags", "task_tags")
+PAGE = 5000
+Conn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+_EVENTS = sql.SQL(
+    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
+    " WHERE notification_id > %s AND notification_id <= %s"
+    " AND (%s::text IS NULL OR convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}' = %s)"
+    " ORDER BY notification_id LIMIT %s"
+).format(sql.Identifier(EVENTS_TABLE))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    events: int
+    position: int
+    seconds: float
+
+
+class Progress:
+    """Events done of total, rate and time left: one rewritten line on a terminal,
+    a log line every few seconds otherwise."""
+
+    def __init__(self, total: int, out: TextIO = sys.stderr, every: float = 5.0) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self._out = out
+        self._tty = out.isatty()
+        self._every = every if not self._tty else 0.2
+        self._started = self._last = time.monotonic()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self._last >= self._every:
+            self._last = now
+            self._report(now)
+
+    def finish(self) -> None:
+        self._report(time.monotonic())
+        if self._tty:
+            self._out.write("\n")
+
+    def _report(self, now: float) -> None:
+        elapsed = max(now - self._started, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else float("inf")
+        text = (
+            f"rebuild: {self.done:,} of {self.total:,} events ({self.done / self.total:.0%}), "
+            f"{rate:,.0f} events/s, {left:,.0f} s left"
+        )
+        if self._tty:
+            self._out.write("\r" + text.ljust(100))
+            self._out.flush()
+        else:
+            logger.info(
+                "rebuild progress",
+                extra={"done": self.done, "total": self.total, "rate": round(rate), "left_s": left},
+            )
+
+
+async def rebuild(conninfo: str, tenant: UUID | None = None, out: TextIO = sys.stderr) -> Outcome:
+    started = time.monotonic()
+    async with await psycopg.AsyncConnection.connect(
+        conninfo, autocommit=True, options="-c synchronous_commit=off"
+    ) as conn:
+        await _prepare_shadow(conn)
+        target = await _store_position(conn)
+        total = await _count(conn, 0, target, tenant)
+        progress = Progress(total, out)
+        logger.info(
+            "rebuild started",
+            extra={"events": total, "up_to": target, "tenant": str(tenant) if tenant else None},
+        )
+        position = await _replay(conn, 0, target, tenant, progress)
+        position, events = await _swap(conn, position, tenant, progress)
+        progress.finish()
+    outcome = Outcome(events, position, time.monotonic() - started)
+    logger.info(
+        "rebuild finished",
+        extra={
+            "events": outcome.events,
+            "position": position,
+            "seconds": round(outcome.seconds, 1),
+        },
+    )
+    return outcome
+
+
+async def _prepare_shadow(conn: Conn) -> None:
+    """Fresh, empty shadow tables shaped exactly like the live ones (indexes included)."""
+    async with conn.transaction():
+        await conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SHADOW))
+        )
+        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SHADOW)))
+        for table in READ_TABLES:
+            await conn.execute(
+                sql.SQL("CREATE TABLE {}.{} (LIKE public.{} INCLUDING ALL)").format(
+                    sql.Identifier(SHADOW), sql.Identifier(table), sql.Identifier(table)
+                )
+            )
+
+
+async def _replay(
+    conn: Conn, after: int, until: int, tenant: UUID | None, progress: Progress
+) -> int:
+    """Applies events (after, until] to the shadow tables, a pipelined transaction per
+    page, through the live projector's handlers; returns the position reached."""
+    key = tenant.hex if tenant else None
+    while True:
+        cur = await conn.execute(_EVENTS, (after, until, key, key, PAGE))
+        rows = await cur.fetchall()
+        if not rows:
+            return until
+        page = [EventEnvelope.from_bytes(encode_row(row).payload) for row in rows]
+        await conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(SHADOW)))
+        try:
+            async with conn.pipeline(), conn.transaction(), conn.cursor() as apply:
+                for envelope in page:
+                    await HANDLERS[envelope.type](apply, envelope)
+        finally:
+            await conn.execute("SET search_path = public")
+        after = int(rows[-1][4])
+        progress.advance(len(page))
+
+
+async def _swap(
+    conn: Conn, position: int, tenant: UUID | None, progress: Progress
+) -> tuple[int, int]:
+    """Catches up with the store, then exchanges the tables under the live tables' locks."""
+    while True:
+        latest = await _store_position(conn)
+        if latest - position <= PAGE:
+            break
+        progress.total += await _count(conn, position, latest, tenant)
+        position = await _replay(conn, position, latest, tenant, progress)
+    async with conn.transaction():
+        await conn.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                sql.SQL(", ").join(
+                    sql.Identifier("public", t) for t in (*READ_TABLES, "projection_tracking")
+                )
+            )
+        )
+        live = await _tracked_position(conn)
+        latest = max(live, await _store_position(conn)) if tenant is None else live
+        progress.total += await _count(conn, position, latest, tenant)
+        position = await _replay(conn, position, latest, tenant, progress)
+        if tenant is None:
+            await _exchange_tables(conn)
+            await conn.execute(
+                "INSERT INTO projection_tracking (name, stream_sequence, position)"
+                " VALUES (%s, 0, %s) ON CONFLICT (name) DO UPDATE"
+                " SET position = EXCLUDED.position, updated_at = now()",
+                (TRACKING_NAME, position),
+            )
+        else:
+            await _replace_tenant(conn, tenant)
+        await conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(SHADOW)))
+        await conn.execute("SELECT pg_notify(%s, %s)", (POSITION_CHANNEL, str(position)))
+    return position, progress.done
+
+
+async def _exchange_tables(conn: Conn) -> None:
+    for table in READ_TABLES:
+        await conn.execute(sql.SQL("DROP TABLE public.{}").format(sql.Identifier(table)))
+        await conn.execute(
+            sql.SQL("ALTER TABLE {}.{} SET SCHEMA public").format(
+                sql.Identifier(SHADOW), sql.Identifier(table)
+            )
+        )
+
+
+async def _replace_tenant(conn: Conn, tenant: UUID) -> None:
+    for table in reversed(READ_TABLES):
+        await conn.execute(
+            sql.SQL("DELETE FROM public.{} WHERE tenant_id = %s").format(sql.Identifier(table)),
+            (tenant,),
+        )
+    for table in READ_TABLES:
+        await conn.execute(
+            sql.SQL("INSERT INTO public.{} SELECT * FROM {}.{} WHERE tenant_id = %s").format(
+                sql.Identifier(table), sql.Identifier(SHADOW), sql.Identifier(table)
+            ),
+            (tenant,),
+        )
+
+
+async def _store_position(conn: Conn) -> int:
+    cur = await conn.execute(
+        sql.SQL("SELECT COALESCE(max(notification_id), 0) FROM {}").format(
+            sql.Identifier(EVENTS_TABLE)
+        )
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _tracked_position(conn: Conn) -> int:
+    cur = await conn.execute(
+        "SELECT position FROM projection_tracking WHERE name = %s", (TRACKING_NAME,)
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _count(conn: Conn, after: int, until: int, tenant: UUID | None) -> int:
+    if tenant is None:
+        return max(until - after, 0)
+    key = tenant.hex
+    cur = await conn.execute(
+        sql.SQL(
+            "SELECT count(*) FROM {} WHERE notification_id > %s AND notification_id <= %s"
+            " AND convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}' = %s"
+        ).format(sql.Identifier(EVENTS_TABLE)),
+        (after, until, key),
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0

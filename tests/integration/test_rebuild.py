@@ -1,0 +1,157 @@
+"""Rebuilding the read model from the event store: equal to the live projection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from services.command.application import TaskstreamApplication
+from services.command.relay import Relay
+from services.projector.consumer import Projector
+from services.projector.rebuild import SHADOW, rebuild
+from shared.database import DatabaseAddress
+from tests.support import eventually, read_model
+from tests.workload import bulk_workload, mixed_workload
+
+
+@contextlib.asynccontextmanager
+async def live(database_url: str, nats_url: str) -> AsyncIterator[TaskstreamApplication]:
+    """The write side's relay and the projector, running; yields the application."""
+    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    tasks = [
+        asyncio.create_task(Relay(app, conninfo, nats_url, "TASKSTREAM").run()),
+        asyncio.create_task(Projector(conninfo, nats_url, "TASKSTREAM").run()),
+    ]
+    try:
+        yield app
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        app.close()
+
+
+async def caught_up(database_url: str, position: int) -> None:
+    async def applied() -> bool:
+        with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+            row = conn.execute("SELECT position FROM projection_tracking").fetchone()
+        return bool(row and row[0] >= position)
+
+    await eventually(applied, what=f"the projection at position {position}", within=60)
+
+
+def conninfo(database_url: str) -> str:
+    return DatabaseAddress.parse(database_url).conninfo()
+
+
+async def test_a_rebuild_equals_the_live_projection_row_for_row(
+    database_url: str, nats_url: str
+) -> None:
+    async with live(database_url, nats_url) as app:
+        last = await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(3)], 15)
+        await caught_up(database_url, last)
+        projected = read_model(database_url)
+        outcome = await rebuild(conninfo(database_url), out=io.StringIO())
+    assert outcome.position == last
+    assert read_model(database_url) == projected
+    assert sum(len(rows) for rows in projected.values()) > 30
+
+
+async def test_a_rebuild_while_commands_run_keeps_every_event(
+    database_url: str, nats_url: str
+) -> None:
+    tenant = uuid4()
+    async with live(database_url, nats_url) as app:
+        first = await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(2)], 15)
+        await caught_up(database_url, first)
+        writing = asyncio.create_task(asyncio.to_thread(mixed_workload, app, [tenant], 40, 11))
+        await rebuild(conninfo(database_url), out=io.StringIO())
+        last = await writing
+        await caught_up(database_url, last)
+        after_rebuild = read_model(database_url)
+        await rebuild(conninfo(database_url), out=io.StringIO())
+    assert read_model(database_url) == after_rebuild
+    assert any(row[1] == tenant for row in after_rebuild["tasks"])
+
+
+async def test_a_rebuild_killed_midway_can_be_started_again(
+    database_url: str, nats_url: str, tmp_path: Path
+) -> None:
+    async with live(database_url, nats_url) as app:
+        await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(2)], 10)
+        last = await asyncio.to_thread(bulk_workload, app, 4, 2500)
+        await caught_up(database_url, last)
+        projected = read_model(database_url)
+        env = {**os.environ, "TASKSTREAM_DATABASE_URL": database_url}
+        with (tmp_path / "rebuild.log").open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.cli", "rebuild", env=env, stdout=log, stderr=log
+            )
+
+        async def shadow_filling() -> bool:
+            with psycopg.connect(conninfo(database_url)) as conn:
+                found = conn.execute(
+                    "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'tasks'",
+                    (SHADOW,),
+                ).fetchone()
+                if found is None:
+                    return False
+                row = conn.execute(f'SELECT count(*) FROM "{SHADOW}".tasks').fetchone()  # noqa: S608
+                return bool(row and row[0] > 0)
+
+        await eventually(shadow_filling, what="the rebuild under way", within=60, every=0.001)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        assert read_model(database_url) == projected, "a killed rebuild touched the live tables"
+        await rebuild(conninfo(database_url), out=io.StringIO())
+    assert read_model(database_url) == projected
+
+
+async def test_a_tenant_rebuild_touches_no_other_tenant(database_url: str, nats_url: str) -> None:
+    mine, theirs = uuid4(), uuid4()
+    async with live(database_url, nats_url) as app:
+        last = await asyncio.to_thread(mixed_workload, app, [mine, theirs], 10)
+        await caught_up(database_url, last)
+        projected = read_model(database_url)
+        with psycopg.connect(conninfo(database_url)) as conn:
+            conn.execute("UPDATE projects SET name = 'damaged'")
+            conn.execute("UPDATE tags SET task_count = 99")
+        damaged = read_model(database_url)
+        await rebuild(conninfo(database_url), tenant=mine, out=io.StringIO())
+    rebuilt = read_model(database_url)
+    for table, rows in rebuilt.items():
+        assert [r for r in rows if _tenant(table, r) == mine] == [
+            r for r in projected[table] if _tenant(table, r) == mine
+        ], f"{table}: the tenant's rows were not restored"
+        assert [r for r in rows if _tenant(table, r) == theirs] == [
+            r for r in damaged[table] if _tenant(table, r) == theirs
+        ], f"{table}: another tenant's rows changed"
+
+
+def _tenant(table: str, row: tuple[object, ...]) -> UUID:
+    value = row[2] if table == "task_tags" else row[1]
+    assert isinstance(value, UUID)
+    return value
+
+
+@pytest.mark.parametrize("position", [1])
+async def test_rebuild_reports_progress(database_url: str, nats_url: str, position: int) -> None:
+    async with live(database_url, nats_url) as app:
+        last = await asyncio.to_thread(mixed_workload, app, [uuid4()], 5)
+        await caught_up(database_url, last)
+        out = io.StringIO()
+        outcome = await rebuild(conninfo(database_url), out=out)
+    assert outcome.events == last - position + 1
