@@ -131,20 +131,16 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _republish(settings: Settings, args: argparse.Namespace) -> int:
-    from services.command.republish import RelayBusy, republish
+    from services.command.republish import republish
     from shared.database import DatabaseAddress
 
     if args.start < 1:
         print("taskstream republish: --from must be a position of 1 or more", file=sys.stderr)
         return 2
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
-    try:
-        count = asyncio.run(
-            republish(conninfo, settings.require_nats_url(), settings.nats_stream, args.start)
-        )
-    except RelayBusy as e:
-        print(f"taskstream republish: {e}", file=sys.stderr)
-        return 1
+    count = asyncio.run(
+        republish(conninfo, settings.require_nats_url(), settings.nats_stream, args.start)
+    )
     print(f"republished {count} events from position {args.start}")
     return 0
 

@@ -1,11 +1,12 @@
 """`taskstream republish --from POSITION`: events from the event store into JetStream again.
 
 For a stream that was lost or trimmed, or a new subscriber that needs history. It
-takes the relay's advisory lock, so no relay publishes meanwhile, and appends the
-events from POSITION up to the store's latest in position order, with the ids they
-always had. Afterwards the relay resumes after the stream's last message, which is
-then the store's latest event. JetStream drops copies still inside its duplicate
-window; the projector skips positions it already holds.
+appends the events from POSITION up to the store's latest, in position order, with the
+ids they always had. The relay may run meanwhile: its next publish then finds the
+stream moved, re-reads the tail and carries on after it; an event it publishes again
+is one it published moments ago, which JetStream drops as a duplicate (same id, inside
+the duplicate window). The projector skips positions it already holds, and
+subscribers deduplicate by id (docs/events.md), so a republish is harmless to both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from nats.aio.client import Client
 from psycopg import sql
 
 from services.command.outgoing import encode_row
-from services.command.relay import RELAY_LOCK
 from shared.database import EVENTS_TABLE
 from shared.nats import connect, ensure_stream
 
@@ -29,16 +29,9 @@ _SELECT = sql.SQL(
 ).format(sql.Identifier(EVENTS_TABLE))
 
 
-class RelayBusy(RuntimeError):
-    pass
-
-
-async def republish(
-    conninfo: str, nats_url: str, stream: str, start: int, *, wait: float = 30.0
-) -> int:
+async def republish(conninfo: str, nats_url: str, stream: str, start: int) -> int:
     """Returns the number of events published."""
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
-        await _lock(conn, wait)
         nc = await connect(nats_url, name="taskstream-republish")
         try:
             js = nc.jetstream()
@@ -46,17 +39,6 @@ async def republish(
             return await _publish_from(conn, nc, start)
         finally:
             await nc.close()
-            await conn.execute("SELECT pg_advisory_unlock(%s)", (RELAY_LOCK,))
-
-
-async def _lock(conn: psycopg.AsyncConnection[tuple[object, ...]], wait: float) -> None:
-    await conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(wait * 1000)}",))
-    try:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (RELAY_LOCK,))
-    except psycopg.errors.LockNotAvailable as e:
-        raise RelayBusy(
-            f"the relay did not give way within {wait:g} s; retry, or stop the command service"
-        ) from e
 
 
 async def _publish_from(

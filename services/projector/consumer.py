@@ -64,9 +64,10 @@ class Projector:
             try:
                 js = nc.jetstream()
                 await ensure_stream(js, self._stream)
+                start = await self._start_sequence(js)
                 config = ConsumerConfig(
                     deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=self.tracking.stream_sequence + 1,
+                    opt_start_seq=start,
                     ack_policy=AckPolicy.NONE,
                     inactive_threshold=INACTIVE_THRESHOLD,
                     mem_storage=True,
@@ -87,6 +88,20 @@ class Projector:
                         self.tracking = await store.apply(batch, self.tracking)
             finally:
                 await nc.close()
+
+    async def _start_sequence(self, js: JetStreamContext) -> int:
+        """After the tracked sequence, unless the stream was recreated (it now ends before
+        that sequence): then from its first message, skipping the positions already held."""
+        info = await js.stream_info(self._stream)
+        if info.state.last_seq >= self.tracking.stream_sequence:
+            return self.tracking.stream_sequence + 1
+        logger.warning(
+            "the stream ends before the tracked sequence: it was recreated; "
+            "reading it from the start and skipping the positions already applied",
+            extra={"tracked": self.tracking.stream_sequence, "last": info.state.last_seq},
+        )
+        self.tracking = Tracking(max(info.state.first_seq, 1) - 1, self.tracking.position)
+        return self.tracking.stream_sequence + 1
 
     async def _next_batch(self, sub: JetStreamContext.PullSubscription) -> list[Incoming]:
         try:
