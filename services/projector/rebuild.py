@@ -175,10 +175,12 @@ async def _swap(
         progress.total += await _count(conn, position, latest, tenant)
         position = await _replay(conn, position, latest, tenant, progress)
     async with conn.transaction():
+        # The projector locks its tracking row first, then the tables: same order here,
+        # or each would wait for the other.
         await conn.execute(
             sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
                 sql.SQL(", ").join(
-                    sql.Identifier("public", t) for t in (*READ_TABLES, "projection_tracking")
+                    sql.Identifier("public", t) for t in ("projection_tracking", *READ_TABLES)
                 )
             )
         )
