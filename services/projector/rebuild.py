@@ -1,10 +1,10 @@
 """`taskstream rebuild`: the read model replayed from the event store, swapped in live.
 
 The event store, not the stream, is the source of truth. Events are replayed in
-position order, through the same handlers as the live projector, into shadow tables
-in the schema `taskstream_rebuild` (the handlers name tables without a schema, so the
-rebuild connection's search_path points them there). Reading is keyset-paged, so
-memory does not grow with the number of events.
+position order into shadow tables in the schema `taskstream_rebuild` (the rebuild
+connection's search_path points there), a page at a time: each page is folded in
+memory and written with COPY (bulk.py), so memory holds one page whatever the number
+of events.
 
 The swap takes the live read tables' locks for a moment (queries wait, they do not
 fail), replays whatever the live projector applied meanwhile so the shadow is at
@@ -29,11 +29,9 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from services.command.outgoing import encode_row
-from services.projector.handlers import HANDLERS
+from services.projector import bulk
 from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
 from shared.database import EVENTS_TABLE
-from shared.events import EventEnvelope
 
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"
@@ -147,21 +145,29 @@ async def _replay(
     """Applies events (after, until] to the shadow tables, a pipelined transaction per
     page, through the live projector's handlers; returns the position reached."""
     key = tenant.hex if tenant else None
-    while True:
-        cur = await conn.execute(_EVENTS, (after, until, key, key, PAGE))
-        rows = await cur.fetchall()
-        if not rows:
-            return until
-        page = [EventEnvelope.from_bytes(encode_row(row).payload) for row in rows]
-        await conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(SHADOW)))
-        try:
-            async with conn.pipeline(), conn.transaction(), conn.cursor() as apply:
-                for envelope in page:
-                    await HANDLERS[envelope.type](apply, envelope)
-        finally:
-            await conn.execute("SET search_path = public")
-        after = int(rows[-1][4])
-        progress.advance(len(page))
+    await conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(SHADOW)))
+    try:
+        while True:
+            cur = await conn.execute(_EVENTS, (after, until, key, key, PAGE))
+            rows = await cur.fetchall()
+            if not rows:
+                break
+            events = [
+                bulk.decode(topic, oid, version, state) for oid, version, topic, state, _ in rows
+            ]
+            async with conn.transaction():
+                page = bulk.Page()
+                await page.load(conn, events)
+                for event in events:
+                    page.fold(event)
+                await page.write(conn)
+            after = int(rows[-1][4])
+            progress.advance(len(events))
+        async with conn.transaction():
+            await bulk.recount(conn)
+    finally:
+        await conn.execute("SET search_path = public")
+    return until
 
 
 async def _swap(

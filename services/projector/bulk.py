@@ -1,0 +1,329 @@
+"""Replay at bulk speed: a page of events folded in memory, then written with COPY.
+
+The live projector applies each event with its own statements, which suits a stream
+of small batches. A rebuild replays the whole store, so it folds each page of events
+into the rows they touch (loaded once per page), then writes the page's net effect
+with COPY and one merge per table. Memory holds one page at a time. Counts are
+recomputed from the rows at the end, which is what the live handlers keep them equal
+to. The rules mirror `handlers.py` exactly; a test holds a rebuild equal, row for
+row, to the live projection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+
+Row = dict[str, Any]
+Conn = AsyncConnection[tuple[Any, ...]]
+
+COLUMNS = {
+    "projects": ("id", "tenant_id", "name", "description", "created_at", "updated_at", "version"),
+    "tasks": (
+        "id",
+        "tenant_id",
+        "project_id",
+        "title",
+        "description",
+        "status",
+        "created_at",
+        "updated_at",
+        "version",
+    ),
+    "tags": ("id", "tenant_id", "name", "color", "created_at", "updated_at", "version"),
+}
+_FIELDS = {
+    "ProjectRenamed": ("projects", "name"),
+    "ProjectDescriptionChanged": ("projects", "description"),
+    "TaskRenamed": ("tasks", "title"),
+    "TaskDescriptionChanged": ("tasks", "description"),
+    "TaskStatusChanged": ("tasks", "status"),
+    "TagRenamed": ("tags", "name"),
+    "TagRecolored": ("tags", "color"),
+}
+_CREATED = {"ProjectCreated": "projects", "TaskCreated": "tasks", "TagCreated": "tags"}
+
+
+@dataclass
+class Stored:
+    """One stored event, decoded just enough to fold it."""
+
+    type: str
+    aggregate_id: UUID
+    version: int
+    tenant_id: UUID
+    time: datetime
+    data: dict[str, Any]
+
+
+def decode(topic: str, originator_id: UUID, version: int, state: bytes) -> Stored:
+    fields: dict[str, Any] = json.loads(bytes(state).decode())
+    data = {k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE}
+    return Stored(
+        type=topic.rsplit(".", 1)[-1],
+        aggregate_id=originator_id,
+        version=version,
+        tenant_id=UUID(hex=fields["tenant_id"]["_data_"]),
+        time=datetime.fromisoformat(fields["timestamp"]["_data_"]),
+        data=data,
+    )
+
+
+_ENVELOPE = frozenset(("timestamp", "originator_topic", "tenant_id", "actor"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("_type_") == "uuid_hex":
+        return UUID(hex=value["_data_"])
+    return value
+
+
+@dataclass
+class Page:
+    """The net effect of a page of events on the read tables."""
+
+    rows: dict[str, dict[UUID, Row]] = field(
+        default_factory=lambda: {table: {} for table in COLUMNS}
+    )
+    existing: dict[str, set[UUID]] = field(
+        default_factory=lambda: {table: set() for table in COLUMNS}
+    )
+    deleted: dict[str, set[UUID]] = field(
+        default_factory=lambda: {table: set() for table in COLUMNS}
+    )
+    deleted_projects: set[UUID] = field(default_factory=set)
+    deleted_tags: set[UUID] = field(default_factory=set)
+    links: dict[tuple[UUID, UUID], UUID] = field(default_factory=dict)
+    unlinked: set[tuple[UUID, UUID]] = field(default_factory=set)
+
+    async def load(self, conn: Conn, events: list[Stored]) -> None:
+        """The rows this page's events touch that earlier pages wrote."""
+        wanted: dict[str, set[UUID]] = {table: set() for table in COLUMNS}
+        for e in events:
+            table = _table_of(e.type)
+            if e.type not in _CREATED:
+                wanted[table].add(e.aggregate_id)
+            for key, target in (("project_id", "projects"), ("tag_id", "tags")):
+                if isinstance(e.data.get(key), UUID):
+                    wanted[target].add(e.data[key])
+        for table, ids in wanted.items():
+            if not ids:
+                continue
+            columns = COLUMNS[table]
+            cur = await conn.execute(
+                sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s)").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)
+                ),
+                (list(ids),),
+            )
+            for values in await cur.fetchall():
+                row = dict(zip(columns, values, strict=True))
+                self.rows[table][row["id"]] = row
+                self.existing[table].add(row["id"])
+
+    def fold(self, e: Stored) -> None:
+        if e.type in _CREATED:
+            self._create(e)
+        elif e.type in _FIELDS:
+            table, column = _FIELDS[e.type]
+            self._update(table, e, {column: e.data.get(column)})
+        elif e.type == "TaskMoved":
+            self._update("tasks", e, {"project_id": e.data["project_id"]})
+        elif e.type in ("TaskTagged", "TaskUntagged"):
+            self._tagging(e)
+        elif e.type == "TaskDeleted":
+            self._delete_task(e.aggregate_id, e.tenant_id)
+        elif e.type == "ProjectDeleted":
+            self._delete_project(e)
+        elif e.type == "TagDeleted":
+            self._delete_tag(e)
+        else:
+            raise ValueError(f"no bulk rule for {e.type}")
+
+    def _create(self, e: Stored) -> None:
+        table = _CREATED[e.type]
+        if e.aggregate_id in self.rows[table]:
+            return
+        if table == "tasks":
+            project = self._live("projects", e.data["project_id"], e.tenant_id)
+            if project is None:
+                return
+        row: Row = {"id": e.aggregate_id, "tenant_id": e.tenant_id}
+        row |= {c: e.data.get(c) for c in COLUMNS[table] if c in e.data and c != "id"}
+        row |= {"created_at": e.time, "updated_at": e.time, "version": e.version}
+        for column in COLUMNS[table]:
+            row.setdefault(column, None)
+        self.rows[table][e.aggregate_id] = row
+        self.deleted[table].discard(e.aggregate_id)
+
+    def _update(self, table: str, e: Stored, changes: Row) -> None:
+        row = self._live(table, e.aggregate_id, e.tenant_id)
+        if row is None or row["version"] >= e.version:
+            return
+        row |= changes | {"updated_at": e.time, "version": e.version}
+
+    def _tagging(self, e: Stored) -> None:
+        task = self._live("tasks", e.aggregate_id, e.tenant_id)
+        tag_id = e.data["tag_id"]
+        key = (e.aggregate_id, tag_id)
+        if e.type == "TaskTagged":
+            tag = self._live("tags", tag_id, e.tenant_id)
+            if task is not None and tag is not None:
+                self.links[key] = e.tenant_id
+                self.unlinked.discard(key)
+        else:
+            self.links.pop(key, None)
+            self.unlinked.add(key)
+        if task is not None and task["version"] < e.version:
+            task |= {"updated_at": e.time, "version": e.version}
+
+    def _delete_task(self, task_id: UUID, tenant_id: UUID) -> None:
+        row = self.rows["tasks"].get(task_id)
+        if row is not None and row["tenant_id"] != tenant_id:
+            return
+        self.rows["tasks"].pop(task_id, None)
+        self.deleted["tasks"].add(task_id)
+        for key in [k for k in self.links if k[0] == task_id]:
+            del self.links[key]
+
+    def _delete_project(self, e: Stored) -> None:
+        for task in [t for t in self.rows["tasks"].values() if t["project_id"] == e.aggregate_id]:
+            if task["tenant_id"] == e.tenant_id:
+                self._delete_task(task["id"], e.tenant_id)
+        self._drop("projects", e)
+        self.deleted_projects.add(e.aggregate_id)
+
+    def _delete_tag(self, e: Stored) -> None:
+        for key in [k for k in self.links if k[1] == e.aggregate_id]:
+            del self.links[key]
+        self._drop("tags", e)
+        self.deleted_tags.add(e.aggregate_id)
+
+    def _drop(self, table: str, e: Stored) -> None:
+        row = self.rows[table].get(e.aggregate_id)
+        if row is not None and row["tenant_id"] == e.tenant_id:
+            del self.rows[table][e.aggregate_id]
+        self.deleted[table].add(e.aggregate_id)
+
+    def _live(self, table: str, row_id: UUID, tenant_id: UUID) -> Row | None:
+        row = self.rows[table].get(row_id)
+        if row is None or row["tenant_id"] != tenant_id:
+            return None
+        return row
+
+    async def write(self, conn: Conn) -> None:
+        """Deletes first (rows, then by project and tag), then the page's rows and links."""
+        if self.deleted_tags:
+            await conn.execute(
+                "DELETE FROM task_tags WHERE tag_id = ANY(%s)", (list(self.deleted_tags),)
+            )
+        if self.deleted_projects:
+            # Tasks this page moved out of a deleted project live on: keep them.
+            projects, kept = list(self.deleted_projects), list(self.rows["tasks"])
+            await conn.execute(
+                "DELETE FROM task_tags WHERE task_id IN (SELECT id FROM tasks"
+                " WHERE project_id = ANY(%s) AND id <> ALL(%s))",
+                (projects, kept),
+            )
+            await conn.execute(
+                "DELETE FROM tasks WHERE project_id = ANY(%s) AND id <> ALL(%s)", (projects, kept)
+            )
+        for table, ids in self.deleted.items():
+            if ids:
+                if table == "tasks":
+                    await conn.execute(
+                        "DELETE FROM task_tags WHERE task_id = ANY(%s)", (list(ids),)
+                    )
+                await conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(table)),
+                    (list(ids),),
+                )
+        if self.unlinked:
+            await conn.execute(
+                "DELETE FROM task_tags t USING unnest(%s::uuid[], %s::uuid[]) AS u(task_id, tag_id)"
+                " WHERE t.task_id = u.task_id AND t.tag_id = u.tag_id",
+                ([k[0] for k in self.unlinked], [k[1] for k in self.unlinked]),
+            )
+        for table, rows in self.rows.items():
+            if rows:
+                await _merge(conn, table, list(rows.values()))
+        links = [(t, g, tenant) for (t, g), tenant in self.links.items()]
+        if links:
+            await _copy_merge(
+                conn, "task_tags", ("task_id", "tag_id", "tenant_id"), links, "task_id, tag_id"
+            )
+
+
+def _table_of(event_type: str) -> str:
+    if event_type.startswith("Project"):
+        return "projects"
+    if event_type.startswith("Task"):
+        return "tasks"
+    return "tags"
+
+
+async def _merge(conn: Conn, table: str, rows: list[Row]) -> None:
+    columns = COLUMNS[table]
+    values = [tuple(row[c] for c in columns) for row in rows]
+    await _copy_merge(conn, table, columns, values, "id")
+
+
+async def _copy_merge(
+    conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]], key: str
+) -> None:
+    """COPY into a temporary table, then one upsert into the real one."""
+    staging = f"staging_{table}"
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    await conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        ).format(sql.Identifier(staging), sql.Identifier(table))
+    )
+    async with (
+        conn.cursor() as cur,
+        cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(staging), column_list)
+        ) as copy,
+    ):
+        for row in values:
+            await copy.write_row(row)
+    updates = [c for c in columns if c not in key.split(", ")]
+    conflict = (
+        sql.SQL("DO UPDATE SET {}").format(
+            sql.SQL(", ").join(
+                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
+                for c in updates
+            )
+        )
+        if updates and table != "task_tags"
+        else sql.SQL("DO NOTHING")
+    )
+    await conn.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+            sql.Identifier(table),
+            column_list,
+            column_list,
+            sql.Identifier(staging),
+            sql.SQL(key),
+            conflict,
+        )
+    )
+
+
+async def recount(conn: Conn) -> None:
+    """Counts as the live handlers keep them: tasks per project, links per tag."""
+    await conn.execute(
+        "UPDATE projects p SET task_count = c.n FROM (SELECT q.id, count(t.id) AS n"
+        " FROM projects q LEFT JOIN tasks t ON t.project_id = q.id GROUP BY q.id) c"
+        " WHERE p.id = c.id AND p.task_count <> c.n"
+    )
+    await conn.execute(
+        "UPDATE tags g SET task_count = c.n FROM (SELECT h.id, count(tt.task_id) AS n"
+        " FROM tags h LEFT JOIN task_tags tt ON tt.tag_id = h.id GROUP BY h.id) c"
+        " WHERE g.id = c.id AND g.task_count <> c.n"
+    )
