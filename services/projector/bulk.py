@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg.types.string import TextLoader
 
+Id = str
 Row = dict[str, Any]
 Conn = AsyncConnection[tuple[Any, ...]]
 
@@ -51,25 +51,27 @@ _CREATED = {"ProjectCreated": "projects", "TaskCreated": "tasks", "TagCreated": 
 
 @dataclass
 class Stored:
-    """One stored event, decoded just enough to fold it."""
+    """One stored event, decoded just enough to fold it. Ids are canonical Id strings
+    and times ISO strings: making objects of them cost more than all the rest, and
+    PostgreSQL parses both when they are written (see `text_uuids`)."""
 
     type: str
-    aggregate_id: UUID
+    aggregate_id: Id
     version: int
-    tenant_id: UUID
-    time: datetime
+    tenant_id: Id
+    time: str
     data: dict[str, Any]
 
 
-def decode(topic: str, originator_id: UUID, version: int, state: bytes) -> Stored:
+def decode(aggregate_id: Id, version: int, topic: str, state: bytes) -> Stored:
     fields: dict[str, Any] = json.loads(bytes(state).decode())
     data = {k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE}
     return Stored(
         type=topic.rsplit(".", 1)[-1],
-        aggregate_id=originator_id,
+        aggregate_id=aggregate_id,
         version=version,
-        tenant_id=UUID(hex=fields["tenant_id"]["_data_"]),
-        time=datetime.fromisoformat(fields["timestamp"]["_data_"]),
+        tenant_id=_dashed(fields["tenant_id"]["_data_"]),
+        time=fields["timestamp"]["_data_"],
         data=data,
     )
 
@@ -79,44 +81,49 @@ _ENVELOPE = frozenset(("timestamp", "originator_topic", "tenant_id", "actor"))
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dict) and value.get("_type_") == "uuid_hex":
-        return UUID(hex=value["_data_"])
+        return _dashed(value["_data_"])
     return value
+
+
+def _dashed(h: str) -> Id:
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def text_uuids(conn: Conn) -> None:
+    """Makes `conn` return uuid columns as canonical strings, the form `decode` uses."""
+    conn.adapters.register_loader("uuid", TextLoader)
 
 
 @dataclass
 class Page:
     """The net effect of a page of events on the read tables."""
 
-    rows: dict[str, dict[UUID, Row]] = field(
-        default_factory=lambda: {table: {} for table in COLUMNS}
-    )
-    existing: dict[str, set[UUID]] = field(
+    rows: dict[str, dict[Id, Row]] = field(default_factory=lambda: {table: {} for table in COLUMNS})
+    existing: dict[str, set[Id]] = field(
         default_factory=lambda: {table: set() for table in COLUMNS}
     )
-    deleted: dict[str, set[UUID]] = field(
-        default_factory=lambda: {table: set() for table in COLUMNS}
-    )
-    deleted_projects: set[UUID] = field(default_factory=set)
-    deleted_tags: set[UUID] = field(default_factory=set)
-    links: dict[tuple[UUID, UUID], UUID] = field(default_factory=dict)
-    unlinked: set[tuple[UUID, UUID]] = field(default_factory=set)
+    deleted: dict[str, set[Id]] = field(default_factory=lambda: {table: set() for table in COLUMNS})
+    deleted_projects: set[Id] = field(default_factory=set)
+    deleted_tags: set[Id] = field(default_factory=set)
+    links: dict[tuple[Id, Id], Id] = field(default_factory=dict)
+    unlinked: set[tuple[Id, Id]] = field(default_factory=set)
 
     async def load(self, conn: Conn, events: list[Stored]) -> None:
         """The rows this page's events touch that earlier pages wrote."""
-        wanted: dict[str, set[UUID]] = {table: set() for table in COLUMNS}
+        wanted: dict[str, set[Id]] = {table: set() for table in COLUMNS}
         for e in events:
             table = _table_of(e.type)
             if e.type not in _CREATED:
                 wanted[table].add(e.aggregate_id)
             for key, target in (("project_id", "projects"), ("tag_id", "tags")):
-                if isinstance(e.data.get(key), UUID):
+                if isinstance(e.data.get(key), str):
                     wanted[target].add(e.data[key])
         for table, ids in wanted.items():
             if not ids:
                 continue
             columns = COLUMNS[table]
             cur = await conn.execute(
-                sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s)").format(
+                sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s::uuid[])").format(
                     sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)
                 ),
                 (list(ids),),
@@ -182,7 +189,7 @@ class Page:
         if task is not None and task["version"] < e.version:
             task |= {"updated_at": e.time, "version": e.version}
 
-    def _delete_task(self, task_id: UUID, tenant_id: UUID) -> None:
+    def _delete_task(self, task_id: Id, tenant_id: Id) -> None:
         row = self.rows["tasks"].get(task_id)
         if row is not None and row["tenant_id"] != tenant_id:
             return
@@ -210,7 +217,7 @@ class Page:
             del self.rows[table][e.aggregate_id]
         self.deleted[table].add(e.aggregate_id)
 
-    def _live(self, table: str, row_id: UUID, tenant_id: UUID) -> Row | None:
+    def _live(self, table: str, row_id: Id, tenant_id: Id) -> Row | None:
         row = self.rows[table].get(row_id)
         if row is None or row["tenant_id"] != tenant_id:
             return None
@@ -220,27 +227,30 @@ class Page:
         """Deletes first (rows, then by project and tag), then the page's rows and links."""
         if self.deleted_tags:
             await conn.execute(
-                "DELETE FROM task_tags WHERE tag_id = ANY(%s)", (list(self.deleted_tags),)
+                "DELETE FROM task_tags WHERE tag_id = ANY(%s::uuid[])", (list(self.deleted_tags),)
             )
         if self.deleted_projects:
             # Tasks this page moved out of a deleted project live on: keep them.
             projects, kept = list(self.deleted_projects), list(self.rows["tasks"])
             await conn.execute(
                 "DELETE FROM task_tags WHERE task_id IN (SELECT id FROM tasks"
-                " WHERE project_id = ANY(%s) AND id <> ALL(%s))",
+                " WHERE project_id = ANY(%s::uuid[]) AND id <> ALL(%s::uuid[]))",
                 (projects, kept),
             )
             await conn.execute(
-                "DELETE FROM tasks WHERE project_id = ANY(%s) AND id <> ALL(%s)", (projects, kept)
+                "DELETE FROM tasks WHERE project_id = ANY(%s::uuid[]) AND id <> ALL(%s::uuid[])",
+                (projects, kept),
             )
         for table, ids in self.deleted.items():
             if ids:
                 if table == "tasks":
                     await conn.execute(
-                        "DELETE FROM task_tags WHERE task_id = ANY(%s)", (list(ids),)
+                        "DELETE FROM task_tags WHERE task_id = ANY(%s::uuid[])", (list(ids),)
                     )
                 await conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(table)),
+                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(
+                        sql.Identifier(table)
+                    ),
                     (list(ids),),
                 )
         if self.unlinked:

@@ -19,6 +19,8 @@ tenant, and the swap replaces only that tenant's rows.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -28,6 +30,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from services.projector import bulk
 from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
@@ -40,7 +43,7 @@ PAGE = 5000
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
 _EVENTS = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
+    "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
     " WHERE notification_id > %s AND notification_id <= %s"
     " AND (%s::text IS NULL OR convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}' = %s)"
     " ORDER BY notification_id LIMIT %s"
@@ -101,6 +104,7 @@ async def rebuild(conninfo: str, tenant: UUID | None = None, out: TextIO = sys.s
     async with await psycopg.AsyncConnection.connect(
         conninfo, autocommit=True, options="-c synchronous_commit=off"
     ) as conn:
+        bulk.text_uuids(conn)
         await _prepare_shadow(conn)
         target = await _store_position(conn)
         total = await _count(conn, 0, target, tenant)
@@ -142,32 +146,52 @@ async def _prepare_shadow(conn: Conn) -> None:
 async def _replay(
     conn: Conn, after: int, until: int, tenant: UUID | None, progress: Progress
 ) -> int:
-    """Applies events (after, until] to the shadow tables, a pipelined transaction per
-    page, through the live projector's handlers; returns the position reached."""
-    key = tenant.hex if tenant else None
+    """Applies events (after, until] to the shadow tables, one transaction per page
+    (bulk.py); returns the position reached. The next page is read on a second
+    connection while this one is folded and written."""
     await conn.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(SHADOW)))
+    pages: asyncio.Queue[list[tuple[Any, ...]]] = asyncio.Queue(maxsize=2)
+    dsn = make_conninfo(conn.info.dsn, password=conn.info.password or None)
+    reading = asyncio.create_task(_read_pages(dsn, after, until, tenant, pages))
     try:
-        while True:
-            cur = await conn.execute(_EVENTS, (after, until, key, key, PAGE))
-            rows = await cur.fetchall()
-            if not rows:
-                break
-            events = [
-                bulk.decode(topic, oid, version, state) for oid, version, topic, state, _ in rows
-            ]
+        while rows := await pages.get():
+            events = [bulk.decode(*row[1:]) for row in rows]
             async with conn.transaction():
                 page = bulk.Page()
                 await page.load(conn, events)
                 for event in events:
                     page.fold(event)
                 await page.write(conn)
-            after = int(rows[-1][4])
             progress.advance(len(events))
+        await reading
         async with conn.transaction():
             await bulk.recount(conn)
     finally:
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
         await conn.execute("SET search_path = public")
     return until
+
+
+async def _read_pages(
+    dsn: str,
+    after: int,
+    until: int,
+    tenant: UUID | None,
+    pages: asyncio.Queue[list[tuple[Any, ...]]],
+) -> None:
+    """Keyset-paged reading of the store; an empty page marks the end."""
+    key = tenant.hex if tenant else None
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as reader:
+        bulk.text_uuids(reader)
+        while True:
+            cur = await reader.execute(_EVENTS, (after, until, key, key, PAGE))
+            rows = await cur.fetchall()
+            await pages.put(rows)
+            if not rows:
+                return
+            after = int(rows[-1][0])
 
 
 async def _swap(
