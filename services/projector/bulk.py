@@ -11,10 +11,10 @@ row, to the live projection.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from psycopg import AsyncConnection, sql
 from psycopg.types.string import TextLoader
 
@@ -64,25 +64,25 @@ class Stored:
 
 
 def decode(aggregate_id: Id, version: int, topic: str, state: bytes) -> Stored:
-    fields: dict[str, Any] = json.loads(bytes(state).decode())
-    data = {k: _plain(v) for k, v in fields.items() if k not in _ENVELOPE}
+    data: dict[str, Any] = orjson.loads(state)
+    tenant = data.pop("tenant_id")["_data_"]
+    time = data.pop("timestamp")["_data_"]
+    for key in _ID_FIELDS:
+        value = data.get(key)
+        if value is not None:
+            data[key] = _dashed(value["_data_"])
     return Stored(
         type=topic.rsplit(".", 1)[-1],
         aggregate_id=aggregate_id,
         version=version,
-        tenant_id=_dashed(fields["tenant_id"]["_data_"]),
-        time=fields["timestamp"]["_data_"],
+        tenant_id=_dashed(tenant),
+        time=time,
         data=data,
     )
 
 
-_ENVELOPE = frozenset(("timestamp", "originator_topic", "tenant_id", "actor"))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict) and value.get("_type_") == "uuid_hex":
-        return _dashed(value["_data_"])
-    return value
+# The fields of our events that hold ids (stored as the library's tagged uuid_hex).
+_ID_FIELDS = ("project_id", "previous_project_id", "tag_id")
 
 
 def _dashed(h: str) -> Id:
