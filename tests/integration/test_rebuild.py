@@ -53,6 +53,20 @@ async def caught_up(database_url: str, position: int) -> None:
     await eventually(applied, what=f"the projection at position {position}", within=60)
 
 
+def schema_of(database_url: str) -> list[tuple[object, ...]]:
+    """The read tables' indexes and constraints, as PostgreSQL describes them."""
+    with psycopg.connect(conninfo(database_url)) as conn:
+        indexes = conn.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = 'public' ORDER BY 1, 2"
+        ).fetchall()
+        constraints = conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        ).fetchall()
+    return indexes + constraints
+
+
 def conninfo(database_url: str) -> str:
     return DatabaseAddress.parse(database_url).conninfo()
 
@@ -64,9 +78,11 @@ async def test_a_rebuild_equals_the_live_projection_row_for_row(
         last = await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(3)], 15)
         await caught_up(database_url, last)
         projected = read_model(database_url)
+        indexes = schema_of(database_url)
         outcome = await rebuild(conninfo(database_url), out=io.StringIO())
     assert outcome.position == last
     assert read_model(database_url) == projected
+    assert schema_of(database_url) == indexes
     assert sum(len(rows) for rows in projected.values()) > 30
 
 
