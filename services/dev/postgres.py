@@ -117,6 +117,7 @@ class EmbeddedPostgres:
 
     def _prepare_data_dir(self) -> None:
         if (self.data_dir / "PG_VERSION").is_file():
+            self._adopt()
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._chown(self.data_dir)
@@ -147,6 +148,24 @@ class EmbeddedPostgres:
             return {}
         user = _system_user()
         return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+    def _adopt(self) -> None:
+        """A data directory made under another uid (the system user was recreated, or the
+        directory was copied) is handed to the server's user, which must own it."""
+        if os.geteuid() != 0:
+            return
+        user = _system_user()
+        if self.data_dir.stat().st_uid == user.pw_uid:
+            return
+        logger.warning(
+            "handing the data directory to the server's user",
+            extra={"data_dir": str(self.data_dir), "user": SYSTEM_USER},
+        )
+        ensure_prefix_permissions(self.data_dir)
+        for root, dirs, files in os.walk(self.data_dir):
+            for name in (*dirs, *files):
+                os.chown(os.path.join(root, name), user.pw_uid, user.pw_gid)
+        os.chown(self.data_dir, user.pw_uid, user.pw_gid)
 
     def _chown(self, path: Path) -> None:
         if os.geteuid() == 0:
