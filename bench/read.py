@@ -7,18 +7,14 @@ import asyncio
 import json
 import time
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 from bench.load import Result, http_request, run_load, table
 from bench.stack import BenchStack, servers, services
+from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
-from services.command.domain.base import Context
-from services.command.domain.project import Project
-from services.command.domain.tag import Tag
-from services.command.domain.task import Status, Task
 from services.projector.consumer import Projector
 from shared.auth import issue_token
 from shared.database import DatabaseAddress
@@ -190,7 +186,7 @@ async def _projector_rate(stack: BenchStack, database_url: str, nats_url: str) -
     app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
     start = app.current_position()
     print("  recording ~100,000 events for the projector …", flush=True)
-    _record_mix(app, 25_000)
+    record_tasks(app, 100_000)
     last = app.current_position()
     app.close()
     await _wait_published(stack, last)
@@ -203,31 +199,6 @@ async def _projector_rate(stack: BenchStack, database_url: str, nats_url: str) -
     elapsed = time.perf_counter() - began
     task.cancel()
     return last - start, (last - start) / elapsed
-
-
-def _record_mix(app: TaskstreamApplication, tasks: int) -> None:
-    """Per tenant: a project, 3 tags; each task created with 2 tags and moved to done."""
-    tenants = 100
-    per_tenant = tasks // tenants
-    for _ in range(tenants):
-        ctx = Context(uuid4(), "bench", datetime.now(UTC))
-        project = Project.create(ctx, uuid4(), "bench", None)
-        tags = [Tag.create(ctx, uuid4(), f"t{n}", None) for n in range(3)]
-        app.save(project, *tags)
-        batch = []
-        for n in range(per_tenant):
-            task = Task.create(
-                ctx,
-                uuid4(),
-                project.id,
-                f"task {n}",
-                None,
-                Status.PENDING,
-                [tags[0].id, tags[n % 2 + 1].id],
-            )
-            task.change_status(ctx, Status.DONE)
-            batch.append(task)
-        app.save(*batch)
 
 
 async def _wait_published(stack: BenchStack, position: int) -> None:

@@ -7,16 +7,11 @@ import asyncio
 import io
 import os
 import resource
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 from bench.stack import servers
+from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
-from services.command.domain.base import Context
-from services.command.domain.project import Project
-from services.command.domain.tag import Tag
-from services.command.domain.task import Status, Task
 from services.projector.rebuild import rebuild
 from shared.database import DatabaseAddress
 
@@ -28,7 +23,7 @@ def run(workdir: Path, _: float) -> str:
     with servers(workdir) as (database_url, _nats_url):
         app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
         print(f"  recording {target:,} events across {TENANTS} tenants …", flush=True)
-        _fill(app, target)
+        record_tasks(app, target, TENANTS)
         events = app.current_position()
         app.close()
         before = _peak_mb()
@@ -46,29 +41,3 @@ def run(workdir: Path, _: float) -> str:
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _fill(app: TaskstreamApplication, target: int) -> None:
-    """Per tenant: a project, 3 tags, tasks created with 2 tags and moved to done
-    (4 events per task), saved 500 tasks per transaction."""
-    per_tenant = max(target // TENANTS // 4, 1)
-    for _ in range(TENANTS):
-        ctx = Context(uuid4(), "bench", datetime.now(UTC))
-        project = Project.create(ctx, uuid4(), "bench", None)
-        tags = [Tag.create(ctx, uuid4(), f"t{n}", None) for n in range(3)]
-        app.save(project, *tags)
-        for start in range(0, per_tenant, 500):
-            batch = []
-            for n in range(start, min(start + 500, per_tenant)):
-                task = Task.create(
-                    ctx,
-                    uuid4(),
-                    project.id,
-                    f"task {n}",
-                    None,
-                    Status.PENDING,
-                    [tags[0].id, tags[n % 2 + 1].id],
-                )
-                task.change_status(ctx, Status.DONE)
-                batch.append(task)
-            app.save(*batch)

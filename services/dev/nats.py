@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from services.dev.processes import free_port, stop_orphan
+from services.dev.processes import end_child, free_port, stop_orphan
 from shared.lifetime import die_with_parent
 
 logger = logging.getLogger(__name__)
@@ -100,13 +100,7 @@ class EmbeddedNats:
 
     def _end(self, signum: int) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signum)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end_child(process, signum, timeout=30)
         if self._log is not None:
             self._log.close()
             self._log = None

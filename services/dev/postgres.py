@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import psycopg
 
-from services.dev.processes import free_port, stop_orphan
+from services.dev.processes import end_child, free_port, stop_orphan
 from shared.lifetime import die_with_parent
 
 logger = logging.getLogger(__name__)
@@ -84,13 +84,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Fast shutdown: clients are disconnected, committed data is kept."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end_child(process, signal.SIGINT, timeout=60)
         if self._log is not None:
             self._log.close()
             self._log = None

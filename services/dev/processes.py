@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -58,3 +59,15 @@ def stop_orphan(pid: int, expected_name: str, signum: int, *, timeout: float = 3
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def end_child(process: subprocess.Popen[bytes] | None, signum: int, timeout: float) -> None:
+    """Signals a server we started and waits for it; SIGKILL if it outstays `timeout`."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signum)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

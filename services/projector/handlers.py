@@ -35,11 +35,11 @@ async def project_created(cur: Cursor, e: EventEnvelope) -> None:
 
 
 async def project_renamed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_project(cur, e, "name = %s", e.data["name"])
+    await _update(cur, "projects", e, "name = %s", e.data["name"])
 
 
 async def project_description_changed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_project(cur, e, "description = %s", e.data.get("description"))
+    await _update(cur, "projects", e, "description = %s", e.data.get("description"))
 
 
 async def project_deleted(cur: Cursor, e: EventEnvelope) -> None:
@@ -59,14 +59,6 @@ async def project_deleted(cur: Cursor, e: EventEnvelope) -> None:
     )
     await cur.execute(
         "DELETE FROM projects WHERE id = %s AND tenant_id = %s", (e.aggregate_id, e.tenant_id)
-    )
-
-
-async def _update_project(cur: Cursor, e: EventEnvelope, assignment: str, value: object) -> None:
-    await cur.execute(
-        f"UPDATE projects SET {assignment}, updated_at = %s, version = %s"  # noqa: S608
-        " WHERE id = %s AND tenant_id = %s AND version < %s",
-        (value, e.time, e.aggregate_version, e.aggregate_id, e.tenant_id, e.aggregate_version),
     )
 
 
@@ -97,15 +89,15 @@ async def task_created(cur: Cursor, e: EventEnvelope) -> None:
 
 
 async def task_renamed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_task(cur, e, "title = %s", e.data["title"])
+    await _update(cur, "tasks", e, "title = %s", e.data["title"])
 
 
 async def task_description_changed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_task(cur, e, "description = %s", e.data.get("description"))
+    await _update(cur, "tasks", e, "description = %s", e.data.get("description"))
 
 
 async def task_status_changed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_task(cur, e, "status = %s", e.data["status"])
+    await _update(cur, "tasks", e, "status = %s", e.data["status"])
 
 
 async def task_moved(cur: Cursor, e: EventEnvelope) -> None:
@@ -210,11 +202,11 @@ async def tag_created(cur: Cursor, e: EventEnvelope) -> None:
 
 
 async def tag_renamed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_tag(cur, e, "name = %s", e.data["name"])
+    await _update(cur, "tags", e, "name = %s", e.data["name"])
 
 
 async def tag_recolored(cur: Cursor, e: EventEnvelope) -> None:
-    await _update_tag(cur, e, "color = %s", e.data.get("color"))
+    await _update(cur, "tags", e, "color = %s", e.data.get("color"))
 
 
 async def tag_deleted(cur: Cursor, e: EventEnvelope) -> None:
@@ -227,17 +219,12 @@ async def tag_deleted(cur: Cursor, e: EventEnvelope) -> None:
     )
 
 
-async def _update_task(cur: Cursor, e: EventEnvelope, assignment: str, value: object) -> None:
+async def _update(
+    cur: Cursor, table: str, e: EventEnvelope, assignment: str, value: object
+) -> None:
+    """One field of a row, only by a newer version of its aggregate."""
     await cur.execute(
-        f"UPDATE tasks SET {assignment}, updated_at = %s, version = %s"  # noqa: S608
-        " WHERE id = %s AND tenant_id = %s AND version < %s",
-        (value, e.time, e.aggregate_version, e.aggregate_id, e.tenant_id, e.aggregate_version),
-    )
-
-
-async def _update_tag(cur: Cursor, e: EventEnvelope, assignment: str, value: object) -> None:
-    await cur.execute(
-        f"UPDATE tags SET {assignment}, updated_at = %s, version = %s"  # noqa: S608
+        f"UPDATE {table} SET {assignment}, updated_at = %s, version = %s"  # noqa: S608
         " WHERE id = %s AND tenant_id = %s AND version < %s",
         (value, e.time, e.aggregate_version, e.aggregate_id, e.tenant_id, e.aggregate_version),
     )
