@@ -49,6 +49,8 @@ projects = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", BigInteger, nullable=False),
+    # Bumped by the projector whenever the project's nested view changes.
+    Column("revision", BigInteger, nullable=False, server_default=text("0")),
     Index("projects_tenant_page_idx", "tenant_id", "created_at", "id"),
 )
 
@@ -92,6 +94,18 @@ task_tags = Table(
     Column("tenant_id", Uuid, nullable=False),
     PrimaryKeyConstraint("task_id", "tag_id", name="task_tags_pkey"),
     Index("task_tags_tag_idx", "tag_id", "task_id"),
+)
+
+# The nested view of a project as last built, valid while `revision` equals the
+# project's: a cache the query service fills on read (docs/decisions.md).
+project_documents = Table(
+    "project_documents",
+    metadata,
+    Column("project_id", Uuid, nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    PrimaryKeyConstraint("project_id", name="project_documents_pkey"),
 )
 
 projection_tracking = Table(

@@ -38,7 +38,7 @@ from shared.database import EVENTS_TABLE
 
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"
-READ_TABLES = ("projects", "tasks", "tags", "task_tags")
+READ_TABLES = ("projects", "tasks", "tags", "task_tags", "project_documents")
 PAGE = 10000
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 

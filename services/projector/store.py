@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from services.projector import documents
+from services.projector.documents import Affected
 from services.projector.handlers import HANDLERS, Cursor
 from shared.events import EventEnvelope, InvalidEnvelope
 
@@ -44,6 +46,13 @@ class Unprocessable(Exception):
     """A message this projector cannot apply; it is parked, not retried forever."""
 
 
+def _envelope(message: Incoming) -> EventEnvelope:
+    try:
+        return EventEnvelope.from_bytes(message.payload)
+    except InvalidEnvelope as e:
+        raise Unprocessable(str(e)) from e
+
+
 class ProjectionStore:
     def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
         self._conn = conn
@@ -62,7 +71,7 @@ class ProjectionStore:
 
     async def apply(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
         """The whole batch in one pipelined transaction: statements go out without waiting
-        for each other's results, so a batch costs about one round trip, not one each."""
+        for each other's results, so a batch costs a few round trips, not one each."""
         try:
             async with (
                 self._conn.pipeline(),
@@ -70,8 +79,14 @@ class ProjectionStore:
                 self._conn.cursor() as cur,
             ):
                 result = await self._current(cur, tracking)
-                for message in batch:
-                    result = await self._apply_one(cur, message, result)
+                envelopes = [_envelope(message) for message in batch]
+                affected = Affected()
+                for envelope in envelopes:
+                    affected.add(envelope.type, envelope.aggregate_id, envelope.data)
+                await documents.note_owners(cur, affected)
+                for message, envelope in zip(batch, envelopes, strict=True):
+                    result = await self._apply_one(cur, message, envelope, result)
+                await documents.bump_revisions(cur, affected)
                 await self._save_tracking(cur, result)
             return result
         except (Unprocessable, *_HANDLER_ERRORS, psycopg.errors.PipelineAborted):
@@ -80,21 +95,33 @@ class ProjectionStore:
     async def _apply_one_by_one(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
         async with self._conn.transaction(), self._conn.cursor() as cur:
             result = await self._current(cur, tracking)
+            decoded: list[EventEnvelope | Unprocessable] = []
+            affected = Affected()
             for message in batch:
                 try:
+                    envelope = _envelope(message)
+                except Unprocessable as e:
+                    decoded.append(e)
+                else:
+                    decoded.append(envelope)
+                    affected.add(envelope.type, envelope.aggregate_id, envelope.data)
+            await documents.note_owners(cur, affected)
+            for message, item in zip(batch, decoded, strict=True):
+                try:
+                    if isinstance(item, Unprocessable):
+                        raise item
                     async with self._conn.transaction():
-                        result = await self._apply_one(cur, message, result)
+                        result = await self._apply_one(cur, message, item, result)
                 except Unprocessable as e:
                     await self._park(cur, message, str(e))
                     result = Tracking(message.stream_sequence, result.position)
+            await documents.bump_revisions(cur, affected)
             await self._save_tracking(cur, result)
         return result
 
-    async def _apply_one(self, cur: Cursor, message: Incoming, tracking: Tracking) -> Tracking:
-        try:
-            envelope = EventEnvelope.from_bytes(message.payload)
-        except InvalidEnvelope as e:
-            raise Unprocessable(str(e)) from e
+    async def _apply_one(
+        self, cur: Cursor, message: Incoming, envelope: EventEnvelope, tracking: Tracking
+    ) -> Tracking:
         if envelope.position <= tracking.position:
             # A republished event this read model already holds.
             return Tracking(message.stream_sequence, tracking.position)

@@ -1,7 +1,9 @@
 """Reads as explicit SQL over the read tables; PostgreSQL builds the JSON.
 
 Each read is one statement whatever the number of tasks and tags, and no per-row
-Python object is made: the text PostgreSQL returns is the response body. Lists are
+Python object is made: the text PostgreSQL returns is the response body. The nested
+project view is kept built in project_documents, so reading it costs about one
+primary-key lookup. Lists are
 keyset-paginated on (created_at, id), which the tables' indexes serve in order.
 """
 
@@ -40,11 +42,25 @@ TAG_JSON = (
     " 'version', g.version, 'task_count', g.task_count)"
 )
 
-PROJECT_WITH_TASKS = (
-    "SELECT json_build_object(" + PROJECT_FIELDS + ","
+PROJECT_DOCUMENT = (
+    "json_build_object(" + PROJECT_FIELDS + ","
     " 'tasks', COALESCE((SELECT json_agg(" + TASK_JSON + " ORDER BY t.created_at, t.id)"
     " FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.project_id = p.id), '[]'))::text"
-    " FROM projects p WHERE p.id = %s AND p.tenant_id = %s"
+)
+# The nested view from project_documents while its revision is the project's (the
+# projector bumps it on every change); otherwise built, stored and returned, all in one
+# statement. A copy built from an older snapshot never replaces a newer one.
+PROJECT_WITH_TASKS = (
+    "WITH p AS (SELECT * FROM projects WHERE id = %s AND tenant_id = %s),"
+    " cached AS (SELECT d.body FROM project_documents d JOIN p"
+    " ON d.project_id = p.id AND d.revision = p.revision),"
+    " built AS (SELECT p.id, p.tenant_id, p.revision, " + PROJECT_DOCUMENT + " AS body"
+    " FROM p WHERE NOT EXISTS (SELECT FROM cached)),"
+    " stored AS (INSERT INTO project_documents (project_id, tenant_id, revision, body)"
+    " SELECT id, tenant_id, revision, body FROM built ON CONFLICT (project_id) DO UPDATE"
+    " SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+    " WHERE project_documents.revision < EXCLUDED.revision)"
+    " SELECT body FROM cached UNION ALL SELECT body FROM built"
 )
 PROJECT_PAGE = (
     "SELECT json_build_object(" + PROJECT_FIELDS + ", 'task_count', p.task_count)::text,"

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import psycopg
 import pytest
 
+from services.query.queries import PROJECT_DOCUMENT
 from shared.auth import issue_token
+from shared.database import DatabaseAddress
 from tests.e2e.client import Tenant
 from tests.e2e.conftest import Stack
 
@@ -536,6 +540,64 @@ def test_the_nested_project_view(stack: Stack) -> None:
     assert problem(me.read(f"/tasks/{third['id']}"), 404)["detail"] == random["detail"]
     assert me.get("/tasks", {"project_id": home["id"]})["items"] == []
     assert ids(me.get("/projects")["items"]) == [away["id"]]
+
+
+def fresh_view(stack: Stack, project_id: str) -> Item | None:
+    """The nested view built now from the read tables, bypassing project_documents."""
+    with psycopg.connect(DatabaseAddress.parse(stack.database_url).conninfo()) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        row = conn.execute(
+            f"SELECT {PROJECT_DOCUMENT} FROM projects p WHERE p.id = %s",  # noqa: S608
+            (project_id,),
+        ).fetchone()
+        cached = conn.execute(
+            "SELECT d.revision = p.revision FROM project_documents d"
+            " JOIN projects p ON p.id = d.project_id WHERE d.project_id = %s",
+            (project_id,),
+        ).fetchone()
+    if row is None:
+        return None
+    assert cached == (True,), "the view just read should be cached at the current revision"
+    view: Item = json.loads(row[0])
+    return view
+
+
+def test_the_kept_nested_view_follows_every_kind_of_change(stack: Stack) -> None:
+    """Each view is read (and so cached) before every change, then must equal a fresh
+    build after it: a change that failed to make a cached view stale would show here."""
+    me = Client(stack)
+    p, q = me.project("P")["id"], me.project("Q")["id"]
+    x, y = me.tag("X", "#000001")["id"], me.tag("Y")["id"]
+    a = me.task(p, "a", tag_ids=[x])["id"]
+    b = me.task(p, "b", tag_ids=[x, y])["id"]
+    changes: list[tuple[str, str, dict[str, Any]]] = [
+        ("PATCH", f"/projects/{p}", {"json": {"name": "P2", "description": "d"}}),
+        ("POST", f"/projects/{q}/tasks", {"json": {"title": "c", "tag_ids": [y]}}),
+        ("PATCH", f"/tasks/{a}", {"json": {"title": "a2", "status": "in_progress"}}),
+        ("PUT", f"/tasks/{a}/tags/{y}", {}),
+        ("DELETE", f"/tasks/{b}/tags/{x}", {}),
+        ("PATCH", f"/tags/{x}", {"json": {"name": "X2"}}),
+        ("PATCH", f"/tags/{y}", {"json": {"color": "#abcdef"}}),
+        ("PATCH", f"/tasks/{a}", {"json": {"project_id": q}}),
+        ("DELETE", f"/tags/{y}", {}),
+        ("DELETE", f"/tasks/{b}", {}),
+        ("DELETE", f"/projects/{q}", {}),
+    ]
+    for method, path, kwargs in changes:
+        for project in (p, q):
+            answer = me.read(f"/projects/{project}")
+            assert answer.status_code in (200, 404)
+            if answer.status_code == 200:
+                assert answer.json() == fresh_view(stack, project)
+        me.ok_command(method, path, **kwargs)
+        for project in (p, q):
+            answer = me.read(f"/projects/{project}")
+            expected = fresh_view(stack, project)
+            if expected is None:
+                problem(answer, 404)
+            else:
+                assert ok(answer) == expected, f"after {method} {path}"
+    assert [t["title"] for t in me.get(f"/projects/{p}")["tasks"]] == []
 
 
 # 6. ETag and If-None-Match ---------------------------------------------------------------
