@@ -105,6 +105,7 @@ project_documents = Table(
     Column("tenant_id", Uuid, nullable=False),
     Column("revision", BigInteger, nullable=False),
     Column("body", Text, nullable=False),
+    Column("etag", Text, nullable=False),
     PrimaryKeyConstraint("project_id", name="project_documents_pkey"),
 )
 

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("revision", sa.BigInteger(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("etag", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("project_id", name="project_documents_pkey"),
     )
 

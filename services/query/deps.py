@@ -30,10 +30,11 @@ class Read:
     position: int
     if_none_match: str | None
 
-    def json(self, body: str) -> Response:
-        """200 with an ETag over the body, or 304 when the client already holds it."""
+    def json(self, body: str, digest: str | None = None) -> Response:
+        """200 with an ETag over the body (from `digest` when the body's hash is kept
+        with it), or 304 when the client already holds it."""
         data = body.encode()
-        etag = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
+        etag = f'"{digest or hashlib.blake2b(data, digest_size=12).hexdigest()}"'
         headers = {"ETag": etag, "X-Projection-Position": str(self.position)}
         if self.if_none_match is not None and _matches(self.if_none_match, etag):
             return Response(status_code=304, headers=headers)

@@ -49,18 +49,20 @@ PROJECT_DOCUMENT = (
 )
 # The nested view from project_documents while its revision is the project's (the
 # projector bumps it on every change); otherwise built, stored and returned, all in one
-# statement. A copy built from an older snapshot never replaces a newer one.
+# statement. A copy built from an older snapshot never replaces a newer one. The ETag
+# is kept with it: hashing the body on every read cost more than reading it.
 PROJECT_WITH_TASKS = (
     "WITH p AS (SELECT * FROM projects WHERE id = %s AND tenant_id = %s),"
-    " cached AS (SELECT d.body FROM project_documents d JOIN p"
+    " cached AS (SELECT d.body, d.etag FROM project_documents d JOIN p"
     " ON d.project_id = p.id AND d.revision = p.revision),"
-    " built AS (SELECT p.id, p.tenant_id, p.revision, " + PROJECT_DOCUMENT + " AS body"
-    " FROM p WHERE NOT EXISTS (SELECT FROM cached)),"
-    " stored AS (INSERT INTO project_documents (project_id, tenant_id, revision, body)"
-    " SELECT id, tenant_id, revision, body FROM built ON CONFLICT (project_id) DO UPDATE"
-    " SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+    " built AS (SELECT *, md5(body) AS etag FROM (SELECT p.id, p.tenant_id, p.revision, "
+    + PROJECT_DOCUMENT
+    + " AS body FROM p WHERE NOT EXISTS (SELECT FROM cached)) b),"
+    " stored AS (INSERT INTO project_documents (project_id, tenant_id, revision, body, etag)"
+    " SELECT id, tenant_id, revision, body, etag FROM built ON CONFLICT (project_id)"
+    " DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body, etag = EXCLUDED.etag"
     " WHERE project_documents.revision < EXCLUDED.revision)"
-    " SELECT body FROM cached UNION ALL SELECT body FROM built"
+    " SELECT body, etag FROM cached UNION ALL SELECT body, etag FROM built"
 )
 PROJECT_PAGE = (
     "SELECT json_build_object(" + PROJECT_FIELDS + ", 'task_count', p.task_count)::text,"
@@ -77,8 +79,13 @@ TAG_PAGE = (
 )
 
 
-async def project_with_tasks(conn: Conn, tenant_id: UUID, project_id: UUID) -> str | None:
-    return await _one(conn, PROJECT_WITH_TASKS, (project_id, tenant_id))
+async def project_with_tasks(
+    conn: Conn, tenant_id: UUID, project_id: UUID
+) -> tuple[str, str] | None:
+    """The body and its ETag."""
+    cur = await conn.execute(PROJECT_WITH_TASKS, (project_id, tenant_id), prepare=True)
+    row = await cur.fetchone()
+    return (str(row[0]), str(row[1])) if row else None
 
 
 async def task(conn: Conn, tenant_id: UUID, task_id: UUID) -> str | None:

@@ -28,10 +28,11 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 )
 async def get_project(project_id: UUID, read: ReadDep) -> Response:
     """The seed's nested view: the project with its tasks, each with its tags."""
-    body = await queries.project_with_tasks(read.conn, read.caller.tenant_id, project_id)
-    if body is None:
+    found = await queries.project_with_tasks(read.conn, read.caller.tenant_id, project_id)
+    if found is None:
         raise not_found("project")
-    return read.json(body)
+    body, etag = found
+    return read.json(body, etag)
 
 
 @router.get(
