@@ -11,6 +11,11 @@ from services.command.domain.base import Context
 from services.command.domain.task import Status
 
 
+# Text that JSON escapes or that is not ASCII: every decoder of the stored events
+# (the relay, the projector, the rebuild) must read it back the same.
+AWKWARD = 'a "quote", a \\ backslash, a tab\tand a newline\n, é, 漢字, 🚀, \u2028 and </script>'
+
+
 def ctx(tenant: UUID) -> Context:
     return Context(tenant, "workload", datetime.now(UTC))
 
@@ -39,13 +44,13 @@ def mixed_workload(
             position = app.record(decision)
             edit = TaskEdit(
                 title=f"task {n} (renamed)",
-                description="details",
+                description=AWKWARD if n % 2 else "details",
                 status=Status.IN_PROGRESS,
                 project_id=rng.choice(projects),
             )
             position = app.record(app.update_task(c, task, None, edit))
             position = app.record(app.untag_task(c, task, chosen[0], None))
-        position = app.record(app.update_project(c, projects[0], None, "renamed", "described"))
+        position = app.record(app.update_project(c, projects[0], None, "renamed", AWKWARD))
         position = app.record(app.update_tag(c, tags[0], None, "tag zero", "#0000ff"))
         position = app.record(app.delete_task(c, tasks[0], None))
         position = app.record(app.delete_tag(c, tags[1], None))

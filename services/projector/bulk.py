@@ -12,9 +12,9 @@ row, to the live projection.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-import orjson
 from psycopg import AsyncConnection, sql
 from psycopg.types.string import TextLoader
 
@@ -49,7 +49,7 @@ _FIELDS = {
 _CREATED = {"ProjectCreated": "projects", "TaskCreated": "tasks", "TagCreated": "tags"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Stored:
     """One stored event, decoded just enough to fold it. Ids are canonical Id strings
     and times ISO strings: making objects of them cost more than all the rest, and
@@ -63,34 +63,40 @@ class Stored:
     data: dict[str, Any]
 
 
-def decode(aggregate_id: Id, version: int, topic: str, state: bytes) -> Stored:
-    data: dict[str, Any] = orjson.loads(state)
-    tenant = data.pop("tenant_id")["_data_"]
-    time = data.pop("timestamp")["_data_"]
-    for key in _ID_FIELDS:
-        value = data.get(key)
-        if value is not None:
-            data[key] = _dashed(value["_data_"])
-    return Stored(
-        type=topic.rsplit(".", 1)[-1],
-        aggregate_id=aggregate_id,
-        version=version,
-        tenant_id=_dashed(tenant),
-        time=time,
-        data=data,
-    )
+# PostgreSQL takes the stored JSON apart (on its own core, while this process folds the
+# previous page): decoding it here was a third of the rebuild's time. Ids arrive as
+# canonical strings (`text_uuids`), the type is the topic's last part, then the payload
+# fields the fold reads (absent and null mean the same to it).
+EVENT_COLUMNS = sql.SQL(
+    "notification_id, originator_id, originator_version, substring(topic from '[^.]*$'),"
+    " (j #>> '{{tenant_id,_data_}}')::uuid, j #>> '{{timestamp,_data_}}',"
+    " (j #>> '{{project_id,_data_}}')::uuid, (j #>> '{{tag_id,_data_}}')::uuid,"
+    " j ->> 'name', j ->> 'description', j ->> 'title', j ->> 'status', j ->> 'color'"
+)
+# What EVENT_COLUMNS needs after the events table `e`: the JSON parsed once per row
+# (OFFSET 0 keeps PostgreSQL from inlining it into every column, parsing it nine times).
+EVENT_JSON = sql.SQL(
+    "CROSS JOIN LATERAL (SELECT convert_from(e.state, 'UTF8')::jsonb AS j OFFSET 0) s"
+)
 
 
-# The fields of our events that hold ids (stored as the library's tagged uuid_hex).
-_ID_FIELDS = ("project_id", "previous_project_id", "tag_id")
-
-
-def _dashed(h: str) -> Id:
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def from_row(row: tuple[Any, ...]) -> Stored:
+    """A row of EVENT_COLUMNS as a Stored event. Spelled out: it runs once per event,
+    and this form costs a fifth of `dict(zip(...))` with keyword arguments."""
+    data = {
+        "project_id": row[6],
+        "tag_id": row[7],
+        "name": row[8],
+        "description": row[9],
+        "title": row[10],
+        "status": row[11],
+        "color": row[12],
+    }
+    return Stored(row[3], row[1], row[2], row[4], row[5], data)
 
 
 def text_uuids(conn: Conn) -> None:
-    """Makes `conn` return uuid columns as canonical strings, the form `decode` uses."""
+    """Makes `conn` return uuid columns as canonical strings, the form `from_row` gives."""
     conn.adapters.register_loader("uuid", TextLoader)
 
 
@@ -109,15 +115,20 @@ class Page:
     unlinked: set[tuple[Id, Id]] = field(default_factory=set)
 
     async def load(self, conn: Conn, events: list[Stored]) -> None:
-        """The rows this page's events touch that earlier pages wrote."""
+        """The rows this page's events touch that earlier pages wrote (a row created in
+        this page cannot be in an earlier one)."""
         wanted: dict[str, set[Id]] = {table: set() for table in COLUMNS}
+        created: set[Id] = set()
         for e in events:
-            table = _table_of(e.type)
-            if e.type not in _CREATED:
-                wanted[table].add(e.aggregate_id)
-            for key, target in (("project_id", "projects"), ("tag_id", "tags")):
-                if isinstance(e.data.get(key), str):
-                    wanted[target].add(e.data[key])
+            if e.type in _CREATED:
+                created.add(e.aggregate_id)
+            elif e.aggregate_id not in created:
+                wanted[_table_of(e.type)].add(e.aggregate_id)
+            project, tag = e.data.get("project_id"), e.data.get("tag_id")
+            if project is not None and project not in created:
+                wanted["projects"].add(project)
+            if tag is not None and tag not in created:
+                wanted["tags"].add(tag)
         for table, ids in wanted.items():
             if not ids:
                 continue
@@ -279,7 +290,7 @@ def _table_of(event_type: str) -> str:
 
 async def _merge(conn: Conn, table: str, rows: list[Row]) -> None:
     columns = COLUMNS[table]
-    values = [tuple(row[c] for c in columns) for row in rows]
+    values = list(map(itemgetter(*columns), rows))
     await _copy_merge(conn, table, columns, values, "id")
 
 
