@@ -10,7 +10,6 @@ from services.command.application import UNSET, TaskEdit, TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.task import Status
 
-
 # Text that JSON escapes or that is not ASCII: every decoder of the stored events
 # (the relay, the projector, the rebuild) must read it back the same.
 AWKWARD = 'a "quote", a \\ backslash, a tab\tand a newline\n, é, 漢字, 🚀, \u2028 and </script>'

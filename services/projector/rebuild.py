@@ -39,7 +39,7 @@ from shared.database import EVENTS_TABLE
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"
 READ_TABLES = ("projects", "tasks", "tags", "task_tags", "project_documents")
-PAGE = 10000
+PAGE = 20000
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 
 # The page is cut before the JSON is taken apart, so a poor plan can cost a sort of the
