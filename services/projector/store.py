@@ -1,8 +1,9 @@
 """The read model's write path: rows and the tracked position commit together.
 
-A batch normally commits in one transaction. If a handler fails, the batch is rolled
-back and replayed one message at a time under savepoints, so only the failing message
-goes to the dead-letter table and everything else is applied exactly once.
+A batch normally commits in one transaction, written in bulk. If any message in it
+cannot be applied, the batch is rolled back and replayed one message at a time
+through the handlers under savepoints, so only the failing message goes to the
+dead-letter table and everything else is applied exactly once.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from services.projector import documents
-from services.projector.documents import Affected
+from services.projector import bulk
+from services.projector.affected import Affected, bump_revisions, look_before, recount
 from services.projector.handlers import HANDLERS, Cursor
 from shared.events import EventEnvelope, InvalidEnvelope
 
@@ -70,29 +71,34 @@ class ProjectionStore:
         return Tracking(int(str(row[0])), int(str(row[1])))
 
     async def apply(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
-        """The whole batch in one pipelined transaction: statements go out without waiting
-        for each other's results, so a batch costs a few round trips, not one each."""
+        """The whole batch in one transaction, folded and written in bulk (bulk.py). A
+        batch holding a message that cannot be applied goes one message at a time."""
         try:
-            async with (
-                self._conn.pipeline(),
-                self._conn.transaction(),
-                self._conn.cursor() as cur,
-            ):
+            envelopes = [_envelope(message) for message in batch]
+            async with self._conn.transaction(), self._conn.cursor() as cur:
                 result = await self._current(cur, tracking)
-                envelopes = [_envelope(message) for message in batch]
+                fresh = [e for e in envelopes if e.position > result.position]
+                events = [bulk.from_envelope(e) for e in fresh]
                 affected = Affected()
-                for envelope in envelopes:
+                for envelope in fresh:
                     affected.add(envelope.type, envelope.aggregate_id, envelope.data)
-                await documents.note_owners(cur, affected)
-                for message, envelope in zip(batch, envelopes, strict=True):
-                    result = await self._apply_one(cur, message, envelope, result)
-                await documents.bump_revisions(cur, affected)
+                await look_before(cur, affected, counts=True)
+                page = bulk.Page()
+                await page.load(self._conn, events)
+                for event in events:
+                    page.fold(event)
+                await page.write(self._conn)
+                await recount(cur, affected)
+                await bump_revisions(cur, affected)
+                position = max([result.position, *(e.position for e in fresh)])
+                result = Tracking(batch[-1].stream_sequence, position)
                 await self._save_tracking(cur, result)
             return result
-        except (Unprocessable, *_HANDLER_ERRORS, psycopg.errors.PipelineAborted):
-            return await self._apply_one_by_one(batch, tracking)
+        except (Unprocessable, *_HANDLER_ERRORS, KeyError, ValueError, TypeError):
+            return await self.apply_one_by_one(batch, tracking)
 
-    async def _apply_one_by_one(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
+    async def apply_one_by_one(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
+        """Each message through its handler under a savepoint; one that fails is parked."""
         async with self._conn.transaction(), self._conn.cursor() as cur:
             result = await self._current(cur, tracking)
             decoded: list[EventEnvelope | Unprocessable] = []
@@ -105,7 +111,7 @@ class ProjectionStore:
                 else:
                     decoded.append(envelope)
                     affected.add(envelope.type, envelope.aggregate_id, envelope.data)
-            await documents.note_owners(cur, affected)
+            await look_before(cur, affected)
             for message, item in zip(batch, decoded, strict=True):
                 try:
                     if isinstance(item, Unprocessable):
@@ -115,7 +121,7 @@ class ProjectionStore:
                 except Unprocessable as e:
                     await self._park(cur, message, str(e))
                     result = Tracking(message.stream_sequence, result.position)
-            await documents.bump_revisions(cur, affected)
+            await bump_revisions(cur, affected)
             await self._save_tracking(cur, result)
         return result
 

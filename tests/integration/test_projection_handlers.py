@@ -64,17 +64,20 @@ def log() -> Log:
     return Log()
 
 
-@pytest.fixture
-def apply(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> Apply:
+@pytest.fixture(params=["bulk", "handlers"])
+def apply(conn: psycopg.AsyncConnection[tuple[Any, ...]], request: pytest.FixtureRequest) -> Apply:
+    """Both ways the projector applies a batch: folded and written in bulk, and one
+    message at a time through the handlers (its fallback)."""
     store = ProjectionStore(conn)
     tracking = [Tracking(0, 0)]
+    way = store.apply if request.param == "bulk" else store.apply_one_by_one
 
     async def apply_events(*events: EventEnvelope) -> None:
         batch = [
             Incoming(e.position, e.subject, e.to_bytes(), {"Nats-Msg-Id": str(e.id)})
             for e in events
         ]
-        tracking[0] = await store.apply(batch, tracking[0])
+        tracking[0] = await way(batch, tracking[0])
         assert store.dead_lettered == 0
 
     return apply_events

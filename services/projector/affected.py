@@ -1,0 +1,120 @@
+"""What a batch of events changes beyond the rows its events name.
+
+Project views: the query service serves a project's nested view from
+`project_documents`, a copy built on first read that stays valid while its revision
+equals the project's. So each batch bumps, in its own transaction, the revision of
+every project whose view it changes: its own events, its tasks' events (a move
+changes two projects) and the renaming, recolouring or deletion of a tag one of its
+tasks carries.
+
+Counts: the bulk path (bulk.py) writes a batch's net effect, so it recounts the
+projects and tags whose `task_count` the batch can change; the one-by-one handlers
+keep counts incrementally instead.
+
+Deletions and moves hide the project a task belonged to and the tags it carried, so
+those are looked up before the batch as well as after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncCursor
+
+Cursor = AsyncCursor[Any]
+_TAG_CHANGES = frozenset({"TagRenamed", "TagRecolored", "TagDeleted"})
+_OWNERS = (
+    "SELECT project_id FROM tasks WHERE id = ANY(%s::uuid[])"
+    " UNION SELECT t.project_id FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
+    " WHERE tt.tag_id = ANY(%s::uuid[])"
+)
+_BUMP = (
+    "UPDATE projects SET revision = revision + 1"  # noqa: S608 (constants only)
+    " WHERE id = ANY(%s::uuid[]) OR id IN (" + _OWNERS + ")"
+)
+_CARRIED_TAGS = (
+    "SELECT tag_id FROM task_tags WHERE task_id = ANY(%s::uuid[])"
+    " UNION SELECT tt.tag_id FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
+    " WHERE t.project_id = ANY(%s::uuid[])"
+)
+_RECOUNT_PROJECTS = (
+    "UPDATE projects p SET task_count = (SELECT count(*) FROM tasks t"
+    " WHERE t.tenant_id = p.tenant_id AND t.project_id = p.id)"
+    " WHERE p.id = ANY(%s::uuid[])"
+)
+_RECOUNT_TAGS = (
+    "UPDATE tags g SET task_count = (SELECT count(*) FROM task_tags tt WHERE tt.tag_id = g.id)"
+    " WHERE g.id = ANY(%s::uuid[])"
+)
+
+
+@dataclass
+class Affected:
+    """Ids, as strings, that a batch's events name and that can change a view or a count."""
+
+    projects: set[str] = field(default_factory=set)
+    tasks: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    counted_tags: set[str] = field(default_factory=set)
+    deleted_projects: set[str] = field(default_factory=set)
+
+    def add(self, event_type: str, aggregate_id: object, data: Mapping[str, Any]) -> None:
+        if event_type.startswith("Project"):
+            self.projects.add(str(aggregate_id))
+            if event_type == "ProjectDeleted":
+                self.deleted_projects.add(str(aggregate_id))
+        elif event_type.startswith("Task"):
+            self.tasks.add(str(aggregate_id))
+            project, tag = data.get("project_id"), data.get("tag_id")
+            if isinstance(project, str) and _is_uuid(project):
+                self.projects.add(project)
+            if isinstance(tag, str) and _is_uuid(tag):
+                self.counted_tags.add(tag)
+        elif event_type in _TAG_CHANGES:
+            self.tags.add(str(aggregate_id))
+
+    def __bool__(self) -> bool:
+        return bool(self.projects or self.tasks or self.tags)
+
+
+def _is_uuid(value: str) -> bool:
+    """A malformed id is the handler's to refuse; here it must not fail the batch."""
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) -> None:
+    """Before the batch: the projects that hold its tasks and its tags' tasks now, and
+    with `counts`, the tags its tasks and deleted projects' tasks carry now."""
+    if affected.tasks or affected.tags:
+        await cur.execute(_OWNERS, (list(affected.tasks), list(affected.tags)), prepare=True)
+        affected.projects.update(str(row[0]) for row in await cur.fetchall())
+    if counts and (affected.tasks or affected.deleted_projects):
+        await cur.execute(
+            _CARRIED_TAGS, (list(affected.tasks), list(affected.deleted_projects)), prepare=True
+        )
+        affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
+
+
+async def bump_revisions(cur: Cursor, affected: Affected) -> None:
+    """After the batch, in its transaction: every view it changed is stale."""
+    if affected:
+        await cur.execute(
+            _BUMP,
+            (list(affected.projects), list(affected.tasks), list(affected.tags)),
+            prepare=True,
+        )
+
+
+async def recount(cur: Cursor, affected: Affected) -> None:
+    """After a bulk-written batch: counts as the handlers would have kept them."""
+    if affected.projects:
+        await cur.execute(_RECOUNT_PROJECTS, (list(affected.projects),), prepare=True)
+    if affected.counted_tags:
+        await cur.execute(_RECOUNT_TAGS, (list(affected.counted_tags),), prepare=True)
