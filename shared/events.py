@@ -7,10 +7,13 @@ bytes of the event store, so the stored form can evolve without breaking them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from shared.timestamps import rfc3339
 
@@ -36,6 +39,10 @@ EVENT_AGGREGATES: dict[str, str] = {
     "TagRecolored": "tag",
     "TagDeleted": "tag",
 }
+
+
+# How this service spells a UUID (str(UUID)); other spellings are valid but slower.
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 class InvalidEnvelope(ValueError):
@@ -89,8 +96,8 @@ class EventEnvelope:
     @classmethod
     def from_bytes(cls, payload: bytes) -> EventEnvelope:
         try:
-            event = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            event = orjson.loads(payload)
+        except orjson.JSONDecodeError as e:
             raise InvalidEnvelope(f"body is not JSON: {e}") from e
         if not isinstance(event, dict):
             raise InvalidEnvelope("body is not a JSON object")

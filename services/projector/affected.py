@@ -24,6 +24,8 @@ from uuid import UUID
 
 from psycopg import AsyncCursor
 
+from shared.events import CANONICAL_UUID
+
 Cursor = AsyncCursor[Any]
 _TAG_CHANGES = frozenset({"TagRenamed", "TagRecolored", "TagDeleted"})
 _OWNERS = (
@@ -82,6 +84,8 @@ class Affected:
 
 def _is_uuid(value: str) -> bool:
     """A malformed id is the handler's to refuse; here it must not fail the batch."""
+    if CANONICAL_UUID.match(value):
+        return True
     try:
         UUID(value)
     except ValueError:

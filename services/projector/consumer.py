@@ -8,7 +8,7 @@ the rows is the only cursor.
 The consumer is pulled, not pushed: a push consumer (even an ordered one) that falls
 behind a large backlog overflows the client's pending queue, drops the flow-control
 request with the messages and stalls for good. A pull consumer delivers only what
-each fetch asks for.
+each request asks for (feed.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import asyncio
 import logging
 
 import psycopg
-from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from services.projector.feed import FeedError, PullFeed
 from services.projector.store import Incoming, ProjectionStore, Tracking
 from shared.events import SUBJECT_PREFIX
 from shared.nats import connect, ensure_stream
@@ -29,9 +29,8 @@ from shared.nats import connect, ensure_stream
 logger = logging.getLogger(__name__)
 # The server removes the consumer of a projector that died; a restarted one makes anew.
 INACTIVE_THRESHOLD = 30.0
-# A fetch that finds nothing waiting lingers for new messages, and once one arrives it
-# keeps collecting until the batch is full or this much time has passed: it bounds
-# the delay a quiet stream adds to read-your-writes (idle polls cost one request each).
+# How long one pull request lingers on a quiet stream before the next replaces it; a
+# message that arrives meanwhile is handed over at once (feed.py).
 FETCH_WAIT = 0.05
 
 
@@ -52,7 +51,7 @@ class Projector:
                 await self._consume()
             except asyncio.CancelledError:
                 raise
-            except (psycopg.Error, NatsError, OSError, TimeoutError) as e:
+            except (psycopg.Error, NatsError, FeedError, OSError, TimeoutError) as e:
                 logger.warning(
                     "projector interrupted; resuming from the committed position",
                     extra={"error": repr(e), "retry_in": backoff},
@@ -76,10 +75,9 @@ class Projector:
                     ack_policy=AckPolicy.NONE,
                     inactive_threshold=INACTIVE_THRESHOLD,
                     mem_storage=True,
+                    filter_subject=f"{SUBJECT_PREFIX}.>",
                 )
-                sub = await js.pull_subscribe(
-                    f"{SUBJECT_PREFIX}.>", durable=None, stream=self._stream, config=config
-                )
+                consumer = await js.add_consumer(self._stream, config)
                 logger.info(
                     "projector consuming",
                     extra={
@@ -87,11 +85,18 @@ class Projector:
                         "position": self.tracking.position,
                     },
                 )
-                while True:
-                    batch = await self._next_batch(sub)
-                    self._consumed = True
-                    if batch:
-                        self.tracking = await store.apply(batch, self.tracking)
+                async with PullFeed(
+                    nc,
+                    self._stream,
+                    str(consumer.name),
+                    batch=self._batch_size,
+                    expires=FETCH_WAIT,
+                ) as feed:
+                    while True:
+                        batch = self._in_order(await feed.next_batch())
+                        self._consumed = True
+                        if batch:
+                            self.tracking = await store.apply(batch, self.tracking)
             finally:
                 await nc.close()
 
@@ -109,15 +114,11 @@ class Projector:
         self.tracking = Tracking(max(info.state.first_seq, 1) - 1, self.tracking.position)
         return self.tracking.stream_sequence + 1
 
-    async def _next_batch(self, sub: JetStreamContext.PullSubscription) -> list[Incoming]:
-        try:
-            messages = await sub.fetch(self._batch_size, timeout=FETCH_WAIT)
-        except TimeoutError:  # nats-py raises its own and asyncio's; both mean "nothing yet"
-            return []
+    def _in_order(self, messages: list[Incoming]) -> list[Incoming]:
+        """Drops what is already applied; a gap means the stream lost messages."""
         expected = self.tracking.stream_sequence + 1
         batch = []
-        for message in messages:
-            incoming = _incoming(message)
+        for incoming in messages:
             if incoming.stream_sequence < expected:
                 continue
             if incoming.stream_sequence > expected:
@@ -129,12 +130,3 @@ class Projector:
             batch.append(incoming)
             expected = incoming.stream_sequence + 1
         return batch
-
-
-def _incoming(message: Msg) -> Incoming:
-    return Incoming(
-        stream_sequence=message.metadata.sequence.stream,
-        subject=message.subject,
-        payload=message.data,
-        headers=dict(message.headers or {}),
-    )

@@ -74,14 +74,14 @@ class ProjectionStore:
         """The whole batch in one transaction, folded and written in bulk (bulk.py). A
         batch holding a message that cannot be applied goes one message at a time."""
         try:
-            envelopes = [_envelope(message) for message in batch]
+            decoded = [bulk.from_cloudevent(message.payload) for message in batch]
             async with self._conn.transaction(), self._conn.cursor() as cur:
                 result = await self._current(cur, tracking)
-                fresh = [e for e in envelopes if e.position > result.position]
-                events = [bulk.from_envelope(e) for e in fresh]
+                fresh = [(p, event) for p, event in decoded if p > result.position]
+                events = [event for _, event in fresh]
                 affected = Affected()
-                for envelope in fresh:
-                    affected.add(envelope.type, envelope.aggregate_id, envelope.data)
+                for event in events:
+                    affected.add(event.type, event.aggregate_id, event.data)
                 await look_before(cur, affected, counts=True)
                 page = bulk.Page()
                 await page.load(self._conn, events)
@@ -90,7 +90,7 @@ class ProjectionStore:
                 await page.write(self._conn)
                 await recount(cur, affected)
                 await bump_revisions(cur, affected)
-                position = max([result.position, *(e.position for e in fresh)])
+                position = max([result.position, *(p for p, _ in fresh)])
                 result = Tracking(batch[-1].stream_sequence, position)
                 await self._save_tracking(cur, result)
             return result
