@@ -35,7 +35,9 @@ FETCH_WAIT = 0.05
 
 
 class Projector:
-    def __init__(self, conninfo: str, nats_url: str, stream: str, *, batch_size: int = 500) -> None:
+    def __init__(
+        self, conninfo: str, nats_url: str, stream: str, *, batch_size: int = 2000
+    ) -> None:
         self._conninfo = conninfo
         self._nats_url = nats_url
         self._stream = stream
