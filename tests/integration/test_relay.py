@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from services.command.envelopes import decode_row
 from services.command.outgoing import encode_row
 from services.command.relay import Relay
 from services.dev.nats import EmbeddedNats
-from shared.database import DatabaseAddress
+from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.events import EVENT_AGGREGATES, EventEnvelope
 from tests.support import check_against_schemas, eventually, stream_messages
 from tests.workload import mixed_workload
@@ -178,6 +179,26 @@ async def test_every_event_type_survives_a_killed_nats_mid_stream_exactly_once(
     assert {e.type for e in events} == set(EVENT_AGGREGATES)
     for message in messages:
         check_against_schemas(json.loads(message.data))
+
+
+async def test_commits_that_queued_while_publishing_delay_the_relay_once(
+    app: TaskstreamApplication, database_url: str
+) -> None:
+    """Regression: every notification queued during a publish used to add its own
+    coalescing pause (200 commits, 2 s), so under load the relay fell seconds behind."""
+    relay = make_relay(app, database_url, "nats://127.0.0.1:1")
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    async with (
+        await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as listener,
+        await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as committer,
+    ):
+        await listener.execute(f"LISTEN {EVENTS_TABLE}")
+        for _ in range(200):
+            await committer.execute(f"NOTIFY {EVENTS_TABLE}")
+        await listener.execute("SELECT 1")  # the notifications arrive while it is busy
+        started = time.monotonic()
+        await relay._wait_for_events(listener)
+        assert time.monotonic() - started < 0.5
 
 
 def test_the_relays_fast_encoding_equals_the_reference_envelope(
