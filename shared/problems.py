@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -89,10 +92,37 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (a restart, a failover): the client can retry, not
+    just give up as on a 500. The services reconnect on their own."""
+    logger.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(
+        Problem(
+            503,
+            "Service Unavailable",
+            "the database is unavailable; retry shortly (a command sent with an "
+            "Idempotency-Key can be sent again safely: it is never applied twice)",
+            headers={"Retry-After": "1"},
+        )
+    )
+
+
+# What a lost or refused database connection raises, through psycopg, its pool, and
+# the eventsourcing library's recorder.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    PoolTimeout,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -83,8 +83,16 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Fast shutdown: clients are disconnected, committed data is kept."""
+        self._end(signal.SIGINT)
+
+    def crash(self) -> None:
+        """Immediate shutdown (SIGQUIT): no checkpoint, so the next start recovers from
+        the WAL, as after a crash. SIGKILL would leave backends holding its memory."""
+        self._end(signal.SIGQUIT)
+
+    def _end(self, signum: int) -> None:
         process, self._process = self._process, None
-        end_child(process, signal.SIGINT, timeout=60)
+        end_child(process, signum, timeout=60)
         if self._log is not None:
             self._log.close()
             self._log = None

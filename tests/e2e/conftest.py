@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -59,43 +60,50 @@ def stack(
     nats_server: EmbeddedNats,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    logs = tmp_path_factory.mktemp("logs")
     asyncio.run(delete_streams(nats_server.url))
-    with fresh_database(postgres_server, template_url) as database_url:
-        migrate.upgrade(database_url)
-        command_port, query_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "TASKSTREAM_DATABASE_URL": database_url,
-            "TASKSTREAM_NATS_URL": nats_server.url,
-            "TASKSTREAM_JWT_SECRET": JWT_SECRET,
-            "TASKSTREAM_COMMAND_PORT": str(command_port),
-            "TASKSTREAM_QUERY_PORT": str(query_port),
-            "TASKSTREAM_MIN_POSITION_WAIT_SECONDS": "1",
-        }
-        processes: dict[str, subprocess.Popen[bytes]] = {}
-        try:
-            for name in ("command", "projector", "query"):
-                with (logs / f"{name}.log").open("wb") as out:
-                    processes[name] = subprocess.Popen(
-                        [sys.executable, "-m", "services.cli", name],
-                        env=env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-            command_url = f"http://127.0.0.1:{command_port}"
-            query_url = f"http://127.0.0.1:{query_port}"
-            wait_until_healthy(command_url, processes["command"], logs / "command.log")
-            wait_until_healthy(query_url, processes["query"], logs / "query.log")
-            yield Stack(
-                command_url, query_url, database_url, nats_server.url, JWT_SECRET, processes
-            )
-        finally:
-            for process in processes.values():
-                process.terminate()
-            for process in processes.values():
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    logs = tmp_path_factory.mktemp("logs")
+    with (
+        fresh_database(postgres_server, template_url) as database_url,
+        run_stack(database_url, nats_server.url, logs) as stack,
+    ):
+        yield stack
+
+
+@contextlib.contextmanager
+def run_stack(database_url: str, nats_url: str, logs: Path) -> Iterator[Stack]:
+    """The three services as processes against a migrated database; stopped afterwards."""
+    migrate.upgrade(database_url)
+    command_port, query_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "TASKSTREAM_DATABASE_URL": database_url,
+        "TASKSTREAM_NATS_URL": nats_url,
+        "TASKSTREAM_JWT_SECRET": JWT_SECRET,
+        "TASKSTREAM_COMMAND_PORT": str(command_port),
+        "TASKSTREAM_QUERY_PORT": str(query_port),
+        "TASKSTREAM_MIN_POSITION_WAIT_SECONDS": "1",
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in ("command", "projector", "query"):
+            with (logs / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", "services.cli", name],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+        command_url = f"http://127.0.0.1:{command_port}"
+        query_url = f"http://127.0.0.1:{query_port}"
+        wait_until_healthy(command_url, processes["command"], logs / "command.log")
+        wait_until_healthy(query_url, processes["query"], logs / "query.log")
+        yield Stack(command_url, query_url, database_url, nats_url, JWT_SECRET, processes)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
