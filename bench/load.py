@@ -108,11 +108,11 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 def table(title: str, rows: list[tuple[str, Result]]) -> str:
     lines = [
         title,
-        f"{'case':<34} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
+        f"{'case':<40} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
     ]
     for name, r in rows:
         errors = sum(r.failures.values())
         lines.append(
-            f"{name:<34} {r.clients:>7} {r.rate:>9.0f} {r.p50:>8.1f} {r.p99:>8.1f} {errors:>7}"
+            f"{name:<40} {r.clients:>7} {r.rate:>9.0f} {r.p50:>8.1f} {r.p99:>8.1f} {errors:>7}"
         )
     return "\n".join(lines)

@@ -22,22 +22,27 @@ from shared.database import DatabaseAddress
 CONNECTIONS = 64
 
 
+# Paced command rates for the lag measurement: the target's, and one this machine
+# sustains while every service shares its two cores.
+LAG_RATES = (500.0, 1000.0)
+
+
 def run(workdir: Path, seconds: float) -> str:
     with servers(workdir) as (database_url, nats_url):
         with services(workdir, database_url, nats_url) as stack:
             tenant = uuid4()
             project = _seed_project(stack, tenant)
             reads = asyncio.run(_reads(stack, tenant, project, seconds))
-            lag = asyncio.run(_lag(stack, seconds))
+            lags = [(rate, asyncio.run(_lag(stack, seconds, rate))) for rate in LAG_RATES]
         with services(workdir, database_url, nats_url, ("command",)) as stack:
             events, rate = asyncio.run(_projector_rate(stack, database_url, nats_url))
     lines = [
         table(f"Query API at {CONNECTIONS} connections (2 query workers)", reads),
         table(
-            "Commands at a paced rate while measuring end-to-end lag", [("POST /projects", lag[0])]
+            "End-to-end lag (command answered -> visible in a query), commands paced",
+            [(f"paced at {r:.0f}/s: commands", commands) for r, (commands, _) in lags]
+            + [(f"paced at {r:.0f}/s: lag", lag) for r, (_, lag) in lags],
         ),
-        f"end-to-end lag (command answered -> visible in a query): "
-        f"p50 {lag[1].p50:.1f} ms, p99 {lag[1].p99:.1f} ms over {len(lag[1].latencies)} samples",
         f"live projector: {events} events applied at {rate:,.0f} events/s",
     ]
     return "\n\n".join(lines)
