@@ -107,12 +107,18 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
 
 
 async def bump_revisions(cur: Cursor, affected: Affected) -> None:
-    """After the batch, in its transaction: every view it changed is stale."""
+    """After the batch, in its transaction: every view it changed is stale, and the
+    views of deleted projects are gone."""
     if affected:
         await cur.execute(
             _BUMP,
             (list(affected.projects), list(affected.tasks), list(affected.tags)),
             prepare=True,
+        )
+    if affected.deleted_projects:
+        await cur.execute(
+            "DELETE FROM project_documents WHERE project_id = ANY(%s::uuid[])",
+            (list(affected.deleted_projects),),
         )
 
 

@@ -12,7 +12,6 @@ a test holds a rebuild equal, row for row, to a projection made by the handlers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -63,7 +62,7 @@ class Stored:
     aggregate_id: Id
     version: int
     tenant_id: Id
-    time: str | datetime
+    time: str
     data: dict[str, Any]
 
 

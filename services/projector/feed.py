@@ -73,7 +73,7 @@ class PullFeed:
             self._changed.clear()
             deadline = self._requested_at + self._expires + _GRACE - time.monotonic()
             try:
-                await asyncio.wait_for(self._changed.wait(), max(deadline, 0.0))
+                await asyncio.wait_for(self._changed.wait(), max(deadline, self._expires))
             except TimeoutError:
                 raise FeedError("JetStream left a pull request unanswered") from None
             await asyncio.sleep(0)

@@ -3,8 +3,8 @@
 Each read is one statement whatever the number of tasks and tags, and no per-row
 Python object is made: the text PostgreSQL returns is the response body. The nested
 project view is kept built in project_documents, so reading it costs about one
-primary-key lookup. Lists are
-keyset-paginated on (created_at, id), which the tables' indexes serve in order.
+primary-key lookup. Lists are keyset-paginated on (created_at, id), which the
+tables' indexes serve in order.
 """
 
 from __future__ import annotations

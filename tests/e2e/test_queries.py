@@ -598,6 +598,9 @@ def test_the_kept_nested_view_follows_every_kind_of_change(stack: Stack) -> None
             else:
                 assert ok(answer) == expected, f"after {method} {path}"
     assert [t["title"] for t in me.get(f"/projects/{p}")["tasks"]] == []
+    with psycopg.connect(DatabaseAddress.parse(stack.database_url).conninfo()) as conn:
+        kept = conn.execute("SELECT 1 FROM project_documents WHERE project_id = %s", (q,))
+        assert kept.fetchone() is None, "a deleted project's view is dropped with it"
 
 
 # 6. ETag and If-None-Match ---------------------------------------------------------------
