@@ -6,7 +6,8 @@ written with COPY and one merge per table, a dozen statements whatever the numbe
 of events. Counts are recomputed from the rows: at the end of a rebuild, or for the
 projects and tags a live batch touched (affected.py). The rules mirror `handlers.py`,
 which the live projector falls back to when a batch holds an event it cannot apply;
-a test holds a rebuild equal, row for row, to a projection made by the handlers.
+tests hold the handlers' rows equal to the fold's, and a rebuild equal to the live
+projection.
 """
 
 from __future__ import annotations

@@ -13,12 +13,15 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
+from psycopg import sql
 
 from services.command.application import TaskstreamApplication
+from services.command.outgoing import encode_row
 from services.command.relay import Relay
 from services.projector.consumer import Projector
 from services.projector.rebuild import SHADOW, rebuild
-from shared.database import DatabaseAddress
+from services.projector.store import Incoming, ProjectionStore, Tracking
+from shared.database import EVENTS_TABLE, DatabaseAddress
 from tests.support import eventually, read_model
 from tests.workload import bulk_workload, mixed_workload
 
@@ -83,6 +86,39 @@ async def test_a_rebuild_equals_the_live_projection_row_for_row(
     assert read_model(database_url) == projected
     assert schema_of(database_url) == indexes
     assert sum(len(rows) for rows in projected.values()) > 30
+
+
+async def test_the_handlers_make_the_rows_the_bulk_fold_makes(
+    database_url: str, nats_url: str
+) -> None:
+    """The live projector applies batches in bulk and falls back to the per-event
+    handlers: both must leave the same rows after the mixed workload."""
+    async with live(database_url, nats_url) as app:
+        last = await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(3)], 15)
+        await caught_up(database_url, last)
+    folded = read_model(database_url)
+    async with await psycopg.AsyncConnection.connect(conninfo(database_url)) as conn:
+        cur = await conn.execute(
+            sql.SQL(
+                "SELECT originator_id, originator_version, topic, state, notification_id"
+                " FROM {} ORDER BY notification_id"
+            ).format(sql.Identifier(EVENTS_TABLE))
+        )
+        stored = await cur.fetchall()
+        await conn.execute(
+            "TRUNCATE projects, tasks, tags, task_tags, project_documents, projection_tracking"
+        )
+        await conn.commit()
+        messages = [
+            Incoming(sequence, event.subject, event.payload, {})
+            for sequence, event in enumerate(map(encode_row, stored), start=1)
+        ]
+        store, tracking = ProjectionStore(conn), Tracking(0, 0)
+        for start in range(0, len(messages), 50):
+            tracking = await store.apply_one_by_one(messages[start : start + 50], tracking)
+    assert store.dead_lettered == 0
+    assert tracking.position == last
+    assert read_model(database_url) == folded
 
 
 async def test_a_rebuild_while_commands_run_keeps_every_event(
