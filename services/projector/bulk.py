@@ -136,10 +136,10 @@ class Page:
     """The net effect of a page of events on the read tables."""
 
     rows: dict[str, dict[Id, Row]] = field(default_factory=lambda: {table: {} for table in COLUMNS})
-    existing: dict[str, set[Id]] = field(
-        default_factory=lambda: {table: set() for table in COLUMNS}
-    )
     deleted: dict[str, set[Id]] = field(default_factory=lambda: {table: set() for table in COLUMNS})
+    # Rows this page creates: no earlier page can hold them (ids are new), so they and
+    # their tasks' links are copied straight in, without a merge.
+    created: dict[str, set[Id]] = field(default_factory=lambda: {table: set() for table in COLUMNS})
     deleted_projects: set[Id] = field(default_factory=set)
     deleted_tags: set[Id] = field(default_factory=set)
     links: dict[tuple[Id, Id], Id] = field(default_factory=dict)
@@ -173,7 +173,6 @@ class Page:
             for values in await cur.fetchall():
                 row = dict(zip(columns, values, strict=True))
                 self.rows[table][row["id"]] = row
-                self.existing[table].add(row["id"])
 
     def fold(self, e: Stored) -> None:
         if e.type in _CREATED:
@@ -208,6 +207,7 @@ class Page:
         for column in COLUMNS[table]:
             row.setdefault(column, None)
         self.rows[table][e.aggregate_id] = row
+        self.created[table].add(e.aggregate_id)
         self.deleted[table].discard(e.aggregate_id)
 
     def _update(self, table: str, e: Stored, changes: Row) -> None:
@@ -302,13 +302,21 @@ class Page:
                 ([k[0] for k in self.unlinked], [k[1] for k in self.unlinked]),
             )
         for table, rows in self.rows.items():
-            if rows:
-                await _merge(conn, table, list(rows.values()))
-        links = [(t, g, tenant) for (t, g), tenant in self.links.items()]
-        if links:
-            await _copy_merge(
-                conn, "task_tags", ("task_id", "tag_id", "tenant_id"), links, "task_id, tag_id"
-            )
+            created = self.created[table]
+            values = itemgetter(*COLUMNS[table])
+            fresh = [values(row) for row_id, row in rows.items() if row_id in created]
+            known = [values(row) for row_id, row in rows.items() if row_id not in created]
+            if fresh:
+                await _copy(conn, sql.Identifier(table), COLUMNS[table], fresh)
+            if known:
+                await _copy_merge(conn, table, COLUMNS[table], known, "id")
+        new_tasks = self.created["tasks"]
+        fresh_links = [(t, g, n) for (t, g), n in self.links.items() if t in new_tasks]
+        known_links = [(t, g, n) for (t, g), n in self.links.items() if t not in new_tasks]
+        if fresh_links:
+            await _copy(conn, sql.Identifier("task_tags"), _LINK_COLUMNS, fresh_links)
+        if known_links:
+            await _copy_merge(conn, "task_tags", _LINK_COLUMNS, known_links, "task_id, tag_id")
 
 
 def _table_of(event_type: str) -> str:
@@ -319,10 +327,19 @@ def _table_of(event_type: str) -> str:
     return "tags"
 
 
-async def _merge(conn: Conn, table: str, rows: list[Row]) -> None:
-    columns = COLUMNS[table]
-    values = list(map(itemgetter(*columns), rows))
-    await _copy_merge(conn, table, columns, values, "id")
+_LINK_COLUMNS = ("task_id", "tag_id", "tenant_id")
+
+
+async def _copy(
+    conn: Conn, target: sql.Composable, columns: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    async with (
+        conn.cursor() as cur,
+        cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, column_list)) as copy,
+    ):
+        for row in values:
+            await copy.write_row(row)
 
 
 async def _copy_merge(
@@ -336,14 +353,7 @@ async def _copy_merge(
             "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         ).format(sql.Identifier(staging), sql.Identifier(table))
     )
-    async with (
-        conn.cursor() as cur,
-        cur.copy(
-            sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(staging), column_list)
-        ) as copy,
-    ):
-        for row in values:
-            await copy.write_row(row)
+    await _copy(conn, sql.Identifier(staging), columns, values)
     updates = [c for c in columns if c not in key.split(", ")]
     conflict = (
         sql.SQL("DO UPDATE SET {}").format(
