@@ -66,6 +66,8 @@ tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", BigInteger, nullable=False),
+    # Bumped by the projector whenever the task's JSON (its tags included) changes.
+    Column("revision", BigInteger, nullable=False, server_default=text("0")),
     Index("tasks_tenant_page_idx", "tenant_id", "created_at", "id"),
     Index("tasks_tenant_project_idx", "tenant_id", "project_id", "created_at", "id"),
     Index("tasks_tenant_status_idx", "tenant_id", "status", "created_at", "id"),
@@ -107,6 +109,18 @@ project_documents = Table(
     Column("body", Text, nullable=False),
     Column("etag", Text, nullable=False),
     PrimaryKeyConstraint("project_id", name="project_documents_pkey"),
+)
+
+# A task's JSON as last built, valid while `revision` equals the task's: filled by
+# the task lists that read it (docs/decisions.md).
+task_documents = Table(
+    "task_documents",
+    metadata,
+    Column("task_id", Uuid, nullable=False),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    PrimaryKeyConstraint("task_id", name="task_documents_pkey"),
 )
 
 projection_tracking = Table(

@@ -1,11 +1,11 @@
 """What a batch of events changes beyond the rows its events name.
 
-Project views: the query service serves a project's nested view from
-`project_documents`, a copy built on first read that stays valid while its revision
-equals the project's. So each batch bumps, in its own transaction, the revision of
-every project whose view it changes: its own events, its tasks' events (a move
-changes two projects) and the renaming, recolouring or deletion of a tag one of its
-tasks carries.
+Kept JSON: the query service serves a project's nested view from
+`project_documents` and tasks' JSON from `task_documents`, copies built on first
+read that stay valid while their revision equals the project's or the task's. So
+each batch bumps, in its own transaction, the revision of every project and task
+whose JSON it changes: their own events, a project's tasks' events (a move changes
+two projects) and the renaming, recolouring or deletion of a tag a task carries.
 
 Counts: the bulk path (bulk.py) writes a batch's net effect, so it recounts the
 projects and tags whose `task_count` the batch can change; the one-by-one handlers
@@ -37,6 +37,8 @@ _BUMP = (
     "UPDATE projects SET revision = revision + 1"  # noqa: S608 (constants only)
     " WHERE id = ANY(%s::uuid[]) OR id IN (" + _OWNERS + ")"
 )
+_BUMP_TASKS = "UPDATE tasks SET revision = revision + 1 WHERE id = ANY(%s::uuid[])"
+_CARRIERS = "SELECT task_id FROM task_tags WHERE tag_id = ANY(%s::uuid[])"
 _CARRIED_TAGS = (
     "SELECT tag_id FROM task_tags WHERE task_id = ANY(%s::uuid[])"
     " UNION SELECT tt.tag_id FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
@@ -62,6 +64,7 @@ class Affected:
     tags: set[str] = field(default_factory=set)
     counted_tags: set[str] = field(default_factory=set)
     deleted_projects: set[str] = field(default_factory=set)
+    retagged_tasks: set[str] = field(default_factory=set)
 
     def add(self, event_type: str, aggregate_id: object, data: Mapping[str, Any]) -> None:
         if event_type.startswith("Project"):
@@ -94,11 +97,15 @@ def _is_uuid(value: str) -> bool:
 
 
 async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) -> None:
-    """Before the batch: the projects that hold its tasks and its tags' tasks now, and
-    with `counts`, the tags its tasks and deleted projects' tasks carry now."""
+    """Before the batch: the projects that hold its tasks and its tags' tasks now, the
+    tasks that carry its tags now, and with `counts`, the tags its tasks and deleted
+    projects' tasks carry now."""
     if affected.tasks or affected.tags:
         await cur.execute(_OWNERS, (list(affected.tasks), list(affected.tags)), prepare=True)
         affected.projects.update(str(row[0]) for row in await cur.fetchall())
+    if affected.tags:
+        await cur.execute(_CARRIERS, (list(affected.tags),), prepare=True)
+        affected.retagged_tasks.update(str(row[0]) for row in await cur.fetchall())
     if counts and (affected.tasks or affected.deleted_projects):
         await cur.execute(
             _CARRIED_TAGS, (list(affected.tasks), list(affected.deleted_projects)), prepare=True
@@ -107,13 +114,17 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
 
 
 async def bump_revisions(cur: Cursor, affected: Affected) -> None:
-    """After the batch, in its transaction: every view it changed is stale, and the
-    views of deleted projects are gone."""
+    """After the batch, in its transaction: every kept JSON it changed is stale, and
+    the views of deleted projects are gone."""
     if affected:
         await cur.execute(
             _BUMP,
             (list(affected.projects), list(affected.tasks), list(affected.tags)),
             prepare=True,
+        )
+    if affected.tasks or affected.retagged_tasks:
+        await cur.execute(
+            _BUMP_TASKS, (list(affected.tasks | affected.retagged_tasks),), prepare=True
         )
     if affected.deleted_projects:
         await cur.execute(

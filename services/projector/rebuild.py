@@ -38,7 +38,14 @@ from shared.database import EVENTS_TABLE
 
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"
-READ_TABLES = ("projects", "tasks", "tags", "task_tags", "project_documents")
+READ_TABLES = (
+    "projects",
+    "tasks",
+    "tags",
+    "task_tags",
+    "project_documents",
+    "task_documents",
+)
 PAGE = 20000
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 

@@ -64,6 +64,23 @@ PROJECT_WITH_TASKS = (
     " WHERE project_documents.revision < EXCLUDED.revision)"
     " SELECT body, etag FROM cached UNION ALL SELECT body, etag FROM built"
 )
+# A page of tasks, each one's JSON from task_documents while its revision is the
+# task's, otherwise built, stored and returned: one statement, like the nested view.
+# Copies are stored in id order, so two pages storing the same tasks never deadlock.
+TASK_PAGE = (
+    "WITH page AS MATERIALIZED ({page}),"
+    " cached AS (SELECT d.task_id, d.body FROM task_documents d JOIN page p"
+    " ON d.task_id = p.id AND d.revision = p.revision),"
+    " built AS (SELECT t.id, t.tenant_id, t.revision, " + TASK_JSON + "::text AS body"
+    " FROM page t WHERE NOT EXISTS (SELECT FROM cached c WHERE c.task_id = t.id)),"
+    " stored AS (INSERT INTO task_documents (task_id, tenant_id, revision, body)"
+    " SELECT id, tenant_id, revision, body FROM built ORDER BY id ON CONFLICT (task_id)"
+    " DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body"
+    " WHERE task_documents.revision < EXCLUDED.revision)"
+    " SELECT COALESCE(c.body, b.body), p.created_at, p.id FROM page p"
+    " LEFT JOIN cached c ON c.task_id = p.id LEFT JOIN built b ON b.id = p.id"
+    " ORDER BY p.created_at, p.id"
+)
 PROJECT_PAGE = (
     "SELECT json_build_object(" + PROJECT_FIELDS + ", 'task_count', p.task_count)::text,"
     " p.created_at, p.id FROM projects p"
@@ -130,12 +147,12 @@ async def task_page(
     if tag_id is not None:
         conditions.append("t.id IN (SELECT task_id FROM task_tags WHERE tag_id = %s)")
         params.append(tag_id)
-    statement = (
-        "SELECT " + TASK_JSON + "::text, t.created_at, t.id FROM tasks t"
+    page = (
+        "SELECT t.* FROM tasks t"
         " WHERE " + " AND ".join(conditions) + " AND (t.created_at, t.id) > (%s, %s)"
         " ORDER BY t.created_at, t.id LIMIT %s"
     )
-    return await _page(conn, statement, tuple(params), after, limit)
+    return await _page(conn, TASK_PAGE.format(page=page), tuple(params), after, limit)
 
 
 async def _one(conn: Conn, statement: str, params: tuple[Any, ...]) -> str | None:

@@ -18,7 +18,7 @@ import httpx
 import psycopg
 import pytest
 
-from services.query.queries import PROJECT_DOCUMENT
+from services.query.queries import PROJECT_DOCUMENT, TASK_JSON
 from shared.auth import issue_token
 from shared.database import DatabaseAddress
 from tests.e2e.client import Tenant
@@ -562,9 +562,28 @@ def fresh_view(stack: Stack, project_id: str) -> Item | None:
     return view
 
 
+def fresh_tasks(stack: Stack, project_id: str) -> list[Item]:
+    """A project's tasks built now from the read tables, bypassing task_documents."""
+    with psycopg.connect(DatabaseAddress.parse(stack.database_url).conninfo()) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        rows = conn.execute(
+            f"SELECT {TASK_JSON}::text FROM tasks t WHERE t.project_id = %s"  # noqa: S608
+            " ORDER BY t.created_at, t.id",
+            (project_id,),
+        ).fetchall()
+        stale = conn.execute(
+            "SELECT count(*) FROM tasks t JOIN task_documents d ON d.task_id = t.id"
+            " WHERE t.project_id = %s AND d.revision <> t.revision",
+            (project_id,),
+        ).fetchone()
+    assert stale == (0,), "the tasks just read should be kept at their current revision"
+    return [json.loads(row[0]) for row in rows]
+
+
 def test_the_kept_nested_view_follows_every_kind_of_change(stack: Stack) -> None:
-    """Each view is read (and so cached) before every change, then must equal a fresh
-    build after it: a change that failed to make a cached view stale would show here."""
+    """Each view and task list is read (and so kept) before every change, then must
+    equal a fresh build after it: a change that failed to make a kept copy stale would
+    show here."""
     me = Client(stack)
     p, q = me.project("P")["id"], me.project("Q")["id"]
     x, y = me.tag("X", "#000001")["id"], me.tag("Y")["id"]
@@ -589,6 +608,7 @@ def test_the_kept_nested_view_follows_every_kind_of_change(stack: Stack) -> None
             assert answer.status_code in (200, 404)
             if answer.status_code == 200:
                 assert answer.json() == fresh_view(stack, project)
+            assert me.get("/tasks", {"project_id": project})["items"] == fresh_tasks(stack, project)
         me.ok_command(method, path, **kwargs)
         for project in (p, q):
             answer = me.read(f"/projects/{project}")
@@ -597,6 +617,8 @@ def test_the_kept_nested_view_follows_every_kind_of_change(stack: Stack) -> None
                 problem(answer, 404)
             else:
                 assert ok(answer) == expected, f"after {method} {path}"
+            listed = me.get("/tasks", {"project_id": project})["items"]
+            assert listed == fresh_tasks(stack, project), f"after {method} {path}"
     assert [t["title"] for t in me.get(f"/projects/{p}")["tasks"]] == []
     with psycopg.connect(DatabaseAddress.parse(stack.database_url).conninfo()) as conn:
         kept = conn.execute("SELECT 1 FROM project_documents WHERE project_id = %s", (q,))
