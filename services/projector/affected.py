@@ -113,19 +113,20 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
         affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
 
 
-async def bump_revisions(cur: Cursor, affected: Affected) -> None:
+async def bump_revisions(cur: Cursor, affected: Affected, *, rows_written: bool = False) -> None:
     """After the batch, in its transaction: every kept JSON it changed is stale, and
-    the views of deleted projects are gone."""
+    the views of deleted projects are gone. With `rows_written`, the bulk write has
+    already bumped the task rows it rewrote, and only tasks carrying a changed tag
+    are left."""
     if affected:
         await cur.execute(
             _BUMP,
             (list(affected.projects), list(affected.tasks), list(affected.tags)),
             prepare=True,
         )
-    if affected.tasks or affected.retagged_tasks:
-        await cur.execute(
-            _BUMP_TASKS, (list(affected.tasks | affected.retagged_tasks),), prepare=True
-        )
+    tasks = affected.retagged_tasks if rows_written else affected.tasks | affected.retagged_tasks
+    if tasks:
+        await cur.execute(_BUMP_TASKS, (list(tasks),), prepare=True)
     if affected.deleted_projects:
         await cur.execute(
             "DELETE FROM project_documents WHERE project_id = ANY(%s::uuid[])",

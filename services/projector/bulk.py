@@ -328,6 +328,8 @@ def _table_of(event_type: str) -> str:
 
 
 _LINK_COLUMNS = ("task_id", "tag_id", "tenant_id")
+# Tables whose rows' JSON is kept by the query service, by revision.
+_KEPT_AS_JSON = frozenset({"tasks"})
 
 
 async def _copy(
@@ -354,14 +356,16 @@ async def _copy_merge(
         ).format(sql.Identifier(staging), sql.Identifier(table))
     )
     await _copy(conn, sql.Identifier(staging), columns, values)
-    updates = [c for c in columns if c not in key.split(", ")]
+    updates = [
+        sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
+        for c in columns
+        if c not in key.split(", ")
+    ]
+    if table in _KEPT_AS_JSON:
+        # A rewritten row's kept JSON is stale (affected.py); a new row has none yet.
+        updates.append(sql.SQL("revision = {}.revision + 1").format(sql.Identifier(table)))
     conflict = (
-        sql.SQL("DO UPDATE SET {}").format(
-            sql.SQL(", ").join(
-                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
-                for c in updates
-            )
-        )
+        sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(updates))
         if updates and table != "task_tags"
         else sql.SQL("DO NOTHING")
     )

@@ -89,7 +89,7 @@ class ProjectionStore:
                     page.fold(event)
                 await page.write(self._conn)
                 await recount(cur, affected)
-                await bump_revisions(cur, affected)
+                await bump_revisions(cur, affected, rows_written=True)
                 position = max([result.position, *(p for p, _ in fresh)])
                 result = Tracking(batch[-1].stream_sequence, position)
                 await self._save_tracking(cur, result)
