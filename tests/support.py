@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.nats import connect
 
@@ -24,6 +25,24 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not hold within {within} s")
         await asyncio.sleep(every)
+
+
+class Service(Protocol):
+    async def run(self) -> None: ...
+
+
+@contextlib.asynccontextmanager
+async def running(*services: Service) -> AsyncIterator[None]:
+    """Each service's `run()` in the background for the block, cancelled after it."""
+    tasks = [asyncio.create_task(service.run()) for service in services]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @dataclass(frozen=True)

@@ -113,5 +113,5 @@ def _incoming(msg: Msg) -> Incoming:
         stream_sequence=int(sequence),
         subject=msg.subject,
         payload=msg.data,
-        headers=dict(msg.headers) if msg.headers else {},
+        headers=msg.headers or {},
     )

@@ -2,13 +2,15 @@
 
 The database gets a server of its own, stopped the way a crash stops it (no
 checkpoint; the restart recovers from the WAL) while clients keep sending commands.
-Clients do what the API asks of them: a command that got no answer, or a 503, is
-sent again with the same Idempotency-Key.
+Afterwards the read model equals a fresh rebuild. Clients do what the API asks of
+them: a command that got no answer, or a 503, is sent again with the same
+Idempotency-Key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 import time
 from pathlib import Path
@@ -19,11 +21,13 @@ import pytest
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
+from services.projector.rebuild import rebuild
 from shared.auth import issue_token
+from shared.database import DatabaseAddress
 from shared.events import EventEnvelope
 from tests.conftest import JWT_SECRET, delete_streams
 from tests.e2e.conftest import Stack, run_stack
-from tests.support import stream_messages
+from tests.support import read_model, stream_messages
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 4
@@ -116,5 +120,9 @@ def test_a_postgres_crash_under_load_loses_and_doubles_nothing(
             assert positions == sorted({int(p["position"]) for p in made})
             for process in stack.processes.values():
                 assert process.poll() is None, "a service died with the database"
+
+            projected = read_model(database_url)
+            asyncio.run(rebuild(DatabaseAddress.parse(database_url).conninfo(), out=io.StringIO()))
+            assert read_model(database_url) == projected, "the read model differs from a rebuild"
     finally:
         server.stop()

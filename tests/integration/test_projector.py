@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,7 +14,7 @@ from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from shared.events import EventEnvelope
 from shared.nats import connect, ensure_stream
-from tests.support import eventually
+from tests.support import eventually, running
 
 TENANT = uuid4()
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -54,16 +52,8 @@ async def publish(nats_url: str, *messages: EventEnvelope | tuple[str, bytes]) -
         await nc.close()
 
 
-@contextlib.asynccontextmanager
-async def running(database_url: str, nats_url: str) -> AsyncIterator[Projector]:
-    projector = Projector(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
-    task = asyncio.create_task(projector.run())
-    try:
-        yield projector
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def projector(database_url: str, nats_url: str) -> Projector:
+    return Projector(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
 
 
 async def rows(database_url: str, statement: str) -> list[tuple[Any, ...]]:
@@ -95,7 +85,7 @@ async def test_events_become_rows_with_the_position_tracked(
         envelope(7, "ProjectRenamed", project, 2, name="Liftoff"),
         envelope(9, "ProjectDescriptionChanged", project, 3, description="go"),
     )
-    async with running(database_url, nats_url):
+    async with running(projector(database_url, nats_url)):
         await wait_for_position(database_url, 9)
     assert await rows(
         database_url, "SELECT id, tenant_id, name, description, version FROM projects"
@@ -110,14 +100,14 @@ async def test_a_restart_resumes_without_applying_anything_twice(
 ) -> None:
     first, second = uuid4(), uuid4()
     await publish(nats_url, envelope(1, "ProjectCreated", first, 1, name="a", description=None))
-    async with running(database_url, nats_url):
+    async with running(projector(database_url, nats_url)):
         await wait_for_position(database_url, 1)
     await publish(
         nats_url,
         envelope(2, "ProjectDeleted", first, 2),
         envelope(3, "ProjectCreated", second, 1, name="b", description=None),
     )
-    async with running(database_url, nats_url):
+    async with running(projector(database_url, nats_url)):
         await wait_for_position(database_url, 3)
     assert await rows(database_url, "SELECT id FROM projects") == [(second,)]
     assert await rows(database_url, "SELECT stream_sequence FROM projection_tracking") == [(3,)]
@@ -137,9 +127,10 @@ async def test_poison_messages_are_parked_and_the_projector_keeps_going(
         (f"taskstream.events.{TENANT}.project.ProjectTeleported", json.dumps(unknown).encode()),
         envelope(5, "ProjectCreated", project, 1, name="survivor", description=None),
     )
-    async with running(database_url, nats_url) as projector:
+    live = projector(database_url, nats_url)
+    async with running(live):
         await wait_for_position(database_url, 5)
-        assert projector.tracking.stream_sequence == 3
+        assert live.tracking.stream_sequence == 3
     parked = await rows(database_url, "SELECT stream_sequence, reason FROM dead_letters ORDER BY 1")
     assert [p[0] for p in parked] == [1, 2]
     assert "not JSON" in parked[0][1]
@@ -152,7 +143,7 @@ async def test_a_republished_event_is_not_applied_again(database_url: str, nats_
     created = envelope(1, "ProjectCreated", project, 1, name="a", description=None)
     renamed = envelope(2, "ProjectRenamed", project, 2, name="b")
     await publish(nats_url, created, renamed)
-    async with running(database_url, nats_url):
+    async with running(projector(database_url, nats_url)):
         await wait_for_position(database_url, 2)
         # Outside JetStream's duplicate window a republish lands again; simulate it.
         stale = EventEnvelope(**{**created.__dict__, "id": uuid4()})
@@ -189,7 +180,7 @@ async def test_a_large_backlog_is_consumed_without_stalling(
         await asyncio.gather(*pending)
     finally:
         await nc.close()
-    async with running(database_url, nats_url):
+    async with running(projector(database_url, nats_url)):
 
         async def all_applied() -> bool:
             return await applied_position(database_url) == count

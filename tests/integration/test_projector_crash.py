@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -22,7 +21,7 @@ from services.dev.postgres import EmbeddedPostgres
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from tests.conftest import fresh_database
-from tests.support import READ_TABLES, eventually, read_model
+from tests.support import READ_TABLES, eventually, read_model, running
 from tests.workload import mixed_workload
 
 
@@ -30,20 +29,6 @@ def applied(database_url: str) -> int:
     with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
         row = conn.execute("SELECT position FROM projection_tracking").fetchone()
         return int(row[0]) if row else 0
-
-
-@contextlib.asynccontextmanager
-async def publishing(
-    app: TaskstreamApplication, database_url: str, nats_url: str
-) -> AsyncIterator[Relay]:
-    relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
-    task = asyncio.create_task(relay.run())
-    try:
-        yield relay
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @pytest.fixture
@@ -73,7 +58,8 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
     app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
     try:
         last = mixed_workload(app, [uuid4() for _ in range(3)], rounds=120)
-        async with publishing(app, database_url, nats_url) as relay:
+        relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+        async with running(relay):
 
             async def all_published() -> bool:
                 return relay.published_position == last
@@ -107,17 +93,12 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
         process.wait(timeout=15)
 
     reference = Projector(DatabaseAddress.parse(second_database).conninfo(), nats_url, "TASKSTREAM")
-    task = asyncio.create_task(reference.run())
-    try:
+    async with running(reference):
 
         async def reference_done() -> bool:
             return applied(second_database) == last
 
         await eventually(reference_done, what="the reference projection", within=60)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
     assert kills == 3
     crashed, clean = read_model(database_url), read_model(second_database)

@@ -22,7 +22,7 @@ from services.projector.consumer import Projector
 from services.projector.rebuild import SHADOW, rebuild
 from services.projector.store import Incoming, ProjectionStore, Tracking
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from tests.support import eventually, read_model
+from tests.support import eventually, read_model, running
 from tests.workload import bulk_workload, mixed_workload
 
 
@@ -31,18 +31,13 @@ async def live(database_url: str, nats_url: str) -> AsyncIterator[TaskstreamAppl
     """The write side's relay and the projector, running; yields the application."""
     app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
     conninfo = DatabaseAddress.parse(database_url).conninfo()
-    tasks = [
-        asyncio.create_task(Relay(app, conninfo, nats_url, "TASKSTREAM").run()),
-        asyncio.create_task(Projector(conninfo, nats_url, "TASKSTREAM").run()),
-    ]
     try:
-        yield app
+        async with running(
+            Relay(app, conninfo, nats_url, "TASKSTREAM"),
+            Projector(conninfo, nats_url, "TASKSTREAM"),
+        ):
+            yield app
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         app.close()
 
 

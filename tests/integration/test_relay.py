@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -22,7 +20,7 @@ from services.command.relay import Relay
 from services.dev.nats import EmbeddedNats
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.events import EVENT_AGGREGATES, EventEnvelope
-from tests.support import check_against_schemas, eventually, stream_messages
+from tests.support import check_against_schemas, eventually, running, stream_messages
 from tests.workload import mixed_workload
 
 TENANT = uuid4()
@@ -39,17 +37,6 @@ def app(database_url: str) -> Iterator[TaskstreamApplication]:
 
 def ctx() -> Context:
     return Context(TENANT, "tester", datetime.now(UTC))
-
-
-@contextlib.asynccontextmanager
-async def running(relay: Relay) -> AsyncIterator[Relay]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield relay
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def make_relay(app: TaskstreamApplication, database_url: str, nats_url: str) -> Relay:
