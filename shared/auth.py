@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
@@ -54,11 +55,11 @@ def verify_token(secret: str, token: str) -> Caller:
     return Caller(tenant_id=tenant_id, subject=str(subject) if subject is not None else None)
 
 
-def token_from_headers(request: Request) -> str:
-    token = request.headers.get("x-tenant-token")
+def token_from_headers(headers: Mapping[str, str]) -> str:
+    token = headers.get("x-tenant-token")
     if token:
         return token.strip()
-    authorization = request.headers.get("authorization", "")
+    authorization = headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
@@ -101,7 +102,7 @@ def _expiry(token: str) -> float | None:
 
 async def authenticate(request: Request) -> Caller:
     cache: TokenCache = request.app.state.tokens
-    return cache.caller(token_from_headers(request))
+    return cache.caller(token_from_headers(request.headers))
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     command_workers: int = Field(default=2, ge=1, le=64)
     query_workers: int = Field(default=2, ge=1, le=64)
+    query_cache_megabytes: int = Field(default=64, ge=0, le=65536)
 
     def require_database_url(self) -> str:
         if not self.database_url:

@@ -1,4 +1,5 @@
-"""Waiting for conditions instead of sleeping, and reading what reached the stream."""
+"""Waiting for conditions instead of sleeping, reading what reached the stream, and
+seeding the read model directly."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+import psycopg
 
 from shared.nats import connect
 
@@ -125,3 +130,39 @@ def read_model(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
             table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
             for table, columns in READ_TABLES.items()
         }
+
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def seed_project(conninfo: str, tenant: UUID, tasks: int) -> tuple[UUID, UUID]:
+    """A project with `tasks` tasks, each carrying 3 tags, written straight into the read
+    tables; returns (project, tag)."""
+    project, tags = uuid4(), [uuid4() for _ in range(3)]
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            "INSERT INTO projects (id, tenant_id, name, created_at, updated_at, version,"
+            " task_count) VALUES (%s, %s, 'p', %s, %s, 1, %s)",
+            (project, tenant, T0, T0, tasks),
+        )
+        for n, tag in enumerate(tags):
+            conn.execute(
+                "INSERT INTO tags (id, tenant_id, name, created_at, updated_at, version,"
+                " task_count) VALUES (%s, %s, %s, %s, %s, 1, %s)",
+                (tag, tenant, f"tag {project} {n}", T0, T0, tasks),
+            )
+        task_ids = [uuid4() for _ in range(tasks)]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO tasks (id, tenant_id, project_id, title, status, created_at,"
+                " updated_at, version) VALUES (%s, %s, %s, 't', 'pending', %s, %s, 1)",
+                [
+                    (t, tenant, project, T0 + timedelta(seconds=i), T0)
+                    for i, t in enumerate(task_ids)
+                ],
+            )
+            cur.executemany(
+                "INSERT INTO task_tags (task_id, tag_id, tenant_id) VALUES (%s, %s, %s)",
+                [(t, g, tenant) for t in task_ids for g in tags],
+            )
+    return project, tags[0]

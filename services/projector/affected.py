@@ -35,7 +35,7 @@ _OWNERS = (
 )
 _BUMP = (
     "UPDATE projects SET revision = revision + 1"  # noqa: S608 (constants only)
-    " WHERE id = ANY(%s::uuid[]) OR id IN (" + _OWNERS + ")"
+    " WHERE id = ANY(%s::uuid[]) OR id IN (" + _OWNERS + ") RETURNING id"
 )
 _BUMP_TASKS = "UPDATE tasks SET revision = revision + 1 WHERE id = ANY(%s::uuid[])"
 _CARRIERS = "SELECT task_id FROM task_tags WHERE tag_id = ANY(%s::uuid[])"
@@ -65,8 +65,12 @@ class Affected:
     counted_tags: set[str] = field(default_factory=set)
     deleted_projects: set[str] = field(default_factory=set)
     retagged_tasks: set[str] = field(default_factory=set)
+    tenants: set[str] = field(default_factory=set)
 
-    def add(self, event_type: str, aggregate_id: object, data: Mapping[str, Any]) -> None:
+    def add(
+        self, event_type: str, aggregate_id: object, data: Mapping[str, Any], tenant_id: object
+    ) -> None:
+        self.tenants.add(str(tenant_id))
         if event_type.startswith("Project"):
             self.projects.add(str(aggregate_id))
             if event_type == "ProjectDeleted":
@@ -113,17 +117,21 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
         affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
 
 
-async def bump_revisions(cur: Cursor, affected: Affected, *, rows_written: bool = False) -> None:
+async def bump_revisions(
+    cur: Cursor, affected: Affected, *, rows_written: bool = False
+) -> set[str]:
     """After the batch, in its transaction: every kept JSON it changed is stale, and
     the views of deleted projects are gone. With `rows_written`, the bulk write has
     already bumped the task rows it rewrote, and only tasks carrying a changed tag
-    are left."""
+    are left. Returns the projects whose nested view changed, deleted ones included."""
+    changed = set(affected.deleted_projects)
     if affected:
         await cur.execute(
             _BUMP,
             (list(affected.projects), list(affected.tasks), list(affected.tags)),
             prepare=True,
         )
+        changed.update(str(row[0]) for row in await cur.fetchall())
     tasks = affected.retagged_tasks if rows_written else affected.tasks | affected.retagged_tasks
     if tasks:
         await cur.execute(_BUMP_TASKS, (list(tasks),), prepare=True)
@@ -132,6 +140,7 @@ async def bump_revisions(cur: Cursor, affected: Affected, *, rows_written: bool 
             "DELETE FROM project_documents WHERE project_id = ANY(%s::uuid[])",
             (list(affected.deleted_projects),),
         )
+    return changed
 
 
 async def recount(cur: Cursor, affected: Affected) -> None:

@@ -33,8 +33,9 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from services.projector import bulk
-from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
+from services.projector.store import TRACKING_NAME
 from shared.database import EVENTS_TABLE
+from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"
@@ -278,7 +279,8 @@ async def _swap(
         else:
             await _replace_tenant(conn, tenant)
         await conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(SHADOW)))
-        await conn.execute("SELECT pg_notify(%s, %s)", (POSITION_CHANNEL, str(position)))
+        notice = ProjectionNotice(position, None if tenant is None else frozenset({str(tenant)}))
+        await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notice.payload()))
     return position, progress.done
 
 

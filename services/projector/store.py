@@ -18,10 +18,10 @@ from services.projector import bulk
 from services.projector.affected import Affected, bump_revisions, look_before, recount
 from services.projector.handlers import HANDLERS, Cursor
 from shared.events import EventEnvelope, InvalidEnvelope
+from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
 TRACKING_NAME = "read_model"
-POSITION_CHANNEL = "taskstream_projection"
 # What an event's own content can make PostgreSQL refuse; anything else (a lost
 # connection) is not the message's fault and stops the batch for a retry.
 _HANDLER_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError)
@@ -81,7 +81,7 @@ class ProjectionStore:
                 events = [event for _, event in fresh]
                 affected = Affected()
                 for event in events:
-                    affected.add(event.type, event.aggregate_id, event.data)
+                    affected.add(event.type, event.aggregate_id, event.data, event.tenant_id)
                 await look_before(cur, affected, counts=True)
                 page = bulk.Page()
                 await page.load(self._conn, events)
@@ -89,10 +89,10 @@ class ProjectionStore:
                     page.fold(event)
                 await page.write(self._conn)
                 await recount(cur, affected)
-                await bump_revisions(cur, affected, rows_written=True)
+                projects = await bump_revisions(cur, affected, rows_written=True)
                 position = max([result.position, *(p for p, _ in fresh)])
                 result = Tracking(batch[-1].stream_sequence, position)
-                await self._save_tracking(cur, result)
+                await self._save_tracking(cur, result, affected.tenants, projects)
             return result
         except (Unprocessable, *_HANDLER_ERRORS, KeyError, ValueError, TypeError):
             return await self.apply_one_by_one(batch, tracking)
@@ -110,7 +110,9 @@ class ProjectionStore:
                     decoded.append(e)
                 else:
                     decoded.append(envelope)
-                    affected.add(envelope.type, envelope.aggregate_id, envelope.data)
+                    affected.add(
+                        envelope.type, envelope.aggregate_id, envelope.data, envelope.tenant_id
+                    )
             await look_before(cur, affected)
             for message, item in zip(batch, decoded, strict=True):
                 try:
@@ -121,8 +123,8 @@ class ProjectionStore:
                 except Unprocessable as e:
                     await self._park(cur, message, str(e))
                     result = Tracking(message.stream_sequence, result.position)
-            await bump_revisions(cur, affected)
-            await self._save_tracking(cur, result)
+            projects = await bump_revisions(cur, affected)
+            await self._save_tracking(cur, result, affected.tenants, projects)
         return result
 
     async def _apply_one(
@@ -175,7 +177,10 @@ class ProjectionStore:
         committed = int(str(row[0])) if row else 0
         return Tracking(tracking.stream_sequence, max(tracking.position, committed))
 
-    async def _save_tracking(self, cur: Cursor, tracking: Tracking) -> None:
+    async def _save_tracking(
+        self, cur: Cursor, tracking: Tracking, tenants: set[str], projects: set[str]
+    ) -> None:
+        """The position, and a notice to the query services, sent on commit."""
         await cur.execute(
             "INSERT INTO projection_tracking (name, stream_sequence, position, updated_at)"
             " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO UPDATE"
@@ -183,4 +188,5 @@ class ProjectionStore:
             " position = EXCLUDED.position, updated_at = now()",
             (TRACKING_NAME, tracking.stream_sequence, tracking.position),
         )
-        await cur.execute("SELECT pg_notify(%s, %s)", (POSITION_CHANNEL, str(tracking.position)))
+        notice = ProjectionNotice.of(tracking.position, tenants, projects)
+        await cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notice.payload()))

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
 from services.query import metrics as query_metrics
+from services.query.cache import ResponseCache
+from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
@@ -34,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
             open=False,
         )
         await pool.open()
-        watcher = PositionWatcher(conninfo)
+        watcher = PositionWatcher(conninfo, app.state.cache)
         watcher_task = asyncio.create_task(watcher.run(), name="position-watcher")
         app.state.pool = pool
         app.state.watcher = watcher
@@ -58,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.nats_url = settings.require_nats_url()
     app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
+    app.state.cache = ResponseCache(settings.query_cache_megabytes * 2**20)
     app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
@@ -66,4 +69,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(tags.router)
+    if settings.query_cache_megabytes:
+        app.add_middleware(CachedReads)
     return app

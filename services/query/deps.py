@@ -36,19 +36,19 @@ class Read:
         data = body.encode()
         etag = f'"{digest or hashlib.blake2b(data, digest_size=12).hexdigest()}"'
         headers = {"ETag": etag, "X-Projection-Position": str(self.position)}
-        if self.if_none_match is not None and _matches(self.if_none_match, etag):
+        if self.if_none_match is not None and etag_matches(self.if_none_match, etag):
             return Response(status_code=304, headers=headers)
         return Response(content=data, media_type="application/json", headers=headers)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def etag_matches(if_none_match: str, etag: str) -> bool:
     candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
 
 
 async def read(request: Request) -> AsyncIterator[Read]:
     caller = await authenticate(request)
-    min_position = _min_position(request.headers.get("x-min-position"))
+    min_position = parse_min_position(request.headers.get("x-min-position"))
     watcher: PositionWatcher = request.app.state.watcher
     timeout: float = request.app.state.min_position_wait
     if min_position is not None and not await watcher.wait_for(min_position, timeout):
@@ -64,7 +64,7 @@ async def read(request: Request) -> AsyncIterator[Read]:
         yield Read(caller, conn, watcher.position, request.headers.get("if-none-match"))
 
 
-def _min_position(value: str | None) -> int | None:
+def parse_min_position(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.strip().isdigit() or len(value.strip()) > 18:

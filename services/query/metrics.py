@@ -7,6 +7,7 @@ import psycopg
 from fastapi import Request
 
 from services.projector.store import TRACKING_NAME
+from services.query.cache import ResponseCache
 from shared.metrics import SCRAPE_TIMEOUT, Readings, store_position, stream_tail
 
 
@@ -42,6 +43,15 @@ async def gather(request: Request) -> Readings:
         "taskstream_projector_dead_letters",
         "Messages the projector could not apply and set aside in dead_letters",
         parked,
+    )
+    cache: ResponseCache = state.cache
+    readings.counter(
+        "taskstream_query_cache_hits", "Reads this worker answered from memory", cache.hits
+    )
+    readings.counter(
+        "taskstream_query_cache_misses",
+        "Cacheable reads this worker answered from the database",
+        cache.misses,
     )
     return readings
 

@@ -1,7 +1,9 @@
 """How far the read model has got, known without a query per request.
 
-One LISTEN connection per process follows the projector's notifications, so a
-request with X-Min-Position waits on an in-memory condition instead of polling.
+One LISTEN connection per process follows the projector's notices, so a request
+with X-Min-Position waits on an in-memory condition instead of polling, and the
+process's ResponseCache drops what each notice may have changed before the new
+position is announced.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ import psycopg
 from psycopg import sql
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.projector.store import POSITION_CHANNEL, TRACKING_NAME
+from services.projector.store import TRACKING_NAME
+from services.query.cache import ResponseCache
+from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
+APPLICATION_NAME = "taskstream query position watcher"
 
 
 class PositionWatcher:
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, cache: ResponseCache) -> None:
         self._conninfo = conninfo
+        self._cache = cache
         self._changed = asyncio.Condition()
         self.position = 0
 
@@ -33,6 +39,8 @@ class PositionWatcher:
                 raise
             except (psycopg.Error, OSError) as e:
                 logger.warning("position watcher reconnecting", extra={"error": repr(e)})
+            finally:
+                self._cache.listening(False)
             await asyncio.sleep(0.5)
 
     async def wait_for(self, position: int, timeout: float) -> bool:
@@ -47,15 +55,26 @@ class PositionWatcher:
         return self.position >= position
 
     async def _follow(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(POSITION_CHANNEL)))
+        async with await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True, application_name=APPLICATION_NAME
+        ) as conn:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            self._cache.listening(True)
             cur = await conn.execute(
                 "SELECT position FROM projection_tracking WHERE name = %s", (TRACKING_NAME,)
             )
             row = await cur.fetchone()
             await self._advance(int(str(row[0])) if row else 0)
             async for notify in conn.notifies():
-                await self._advance(int(notify.payload))
+                try:
+                    notice = ProjectionNotice.parse(notify.payload)
+                except ValueError:
+                    logger.warning(
+                        "unreadable projection notice", extra={"payload": notify.payload}
+                    )
+                    notice = ProjectionNotice(self.position)
+                self._cache.apply(notice)
+                await self._advance(notice.position)
 
     async def _advance(self, position: int) -> None:
         if position > self.position:

@@ -1,12 +1,15 @@
-"""Each read costs a constant number of SQL statements, whatever the number of tasks."""
+"""Each read costs a constant number of SQL statements, whatever the number of tasks.
+
+The answer cache is off here: what is counted is a read answered from PostgreSQL.
+A read answered from memory costs none (test_response_cache.py).
+"""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import psycopg
 import pytest
@@ -18,42 +21,10 @@ from shared.auth import issue_token
 from shared.database import DatabaseAddress
 from shared.settings import Settings
 from tests.conftest import JWT_SECRET
+from tests.support import seed_project
 
 TENANT = uuid4()
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
-
-
-def seed(conninfo: str, tasks: int) -> tuple[UUID, UUID]:
-    """A project with `tasks` tasks, each carrying 3 tags; returns (project, tag)."""
-    project, tags = uuid4(), [uuid4() for _ in range(3)]
-    with psycopg.connect(conninfo) as conn:
-        conn.execute(
-            "INSERT INTO projects (id, tenant_id, name, created_at, updated_at, version,"
-            " task_count) VALUES (%s, %s, 'p', %s, %s, 1, %s)",
-            (project, TENANT, T0, T0, tasks),
-        )
-        for n, tag in enumerate(tags):
-            conn.execute(
-                "INSERT INTO tags (id, tenant_id, name, created_at, updated_at, version,"
-                " task_count) VALUES (%s, %s, %s, %s, %s, 1, %s)",
-                (tag, TENANT, f"tag {project} {n}", T0, T0, tasks),
-            )
-        task_ids = [uuid4() for _ in range(tasks)]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO tasks (id, tenant_id, project_id, title, status, created_at,"
-                " updated_at, version) VALUES (%s, %s, %s, 't', 'pending', %s, %s, 1)",
-                [
-                    (t, TENANT, project, T0 + timedelta(seconds=i), T0)
-                    for i, t in enumerate(task_ids)
-                ],
-            )
-            cur.executemany(
-                "INSERT INTO task_tags (task_id, tag_id, tenant_id) VALUES (%s, %s, %s)",
-                [(t, g, TENANT) for t in task_ids for g in tags],
-            )
-    return project, tags[0]
 
 
 @pytest.fixture
@@ -68,6 +39,7 @@ def client(
         database_url=database_url,
         nats_url=nats_url,
         jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        query_cache_megabytes=0,
     )
     with TestClient(create_app(settings)) as test_client:
         test_client.headers["X-Tenant-Token"] = issue_token(JWT_SECRET, TENANT, 600)
@@ -96,8 +68,8 @@ def test_reads_cost_the_same_statements_for_1_and_500_tasks(
     client: TestClient, database_url: str, postgres_server: EmbeddedPostgres
 ) -> None:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
-    small, small_tag = seed(conninfo, 1)
-    large, large_tag = seed(conninfo, 500)
+    small, small_tag = seed_project(conninfo, TENANT, 1)
+    large, large_tag = seed_project(conninfo, TENANT, 500)
     log = str(postgres_server.log_path)
     for path in (
         "/api/v1/projects/{project}",

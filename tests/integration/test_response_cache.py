@@ -1,0 +1,168 @@
+"""The query service's answer cache against a real PostgreSQL: a kept answer is
+served until a projector notice touches it, and never to another tenant, nor to a
+read waiting for a position still to come, nor while notices could be missed.
+
+Rows are changed here without a notice on purpose: an answer that still shows the
+old row proves it came from memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID, uuid4
+
+import httpx
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from services.query.app import create_app
+from services.query.cache import ResponseCache
+from services.query.position import APPLICATION_NAME
+from shared.auth import issue_token
+from shared.database import DatabaseAddress
+from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.settings import Settings
+from tests.conftest import JWT_SECRET
+from tests.support import seed_project
+
+TENANT, OTHER = uuid4(), uuid4()
+
+
+def until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, f"{what} did not happen within 10 s"
+        time.sleep(0.01)
+
+
+class Reader:
+    def __init__(self, client: TestClient, conninfo: str) -> None:
+        self.client = client
+        self.conninfo = conninfo
+        self.cache: ResponseCache = client.app.state.cache  # type: ignore[attr-defined]
+        until(lambda: self.cache.live, "the watcher listening")
+
+    def get(
+        self, path: str, tenant: UUID = TENANT, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        token = issue_token(JWT_SECRET, tenant, 600)
+        answer: httpx.Response = self.client.get(
+            path, headers={"X-Tenant-Token": token, **(headers or {})}
+        )
+        return answer
+
+    def sql(self, statement: str, *params: object) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(statement, params)
+
+    def notify(self, notice: ProjectionNotice) -> None:
+        self.sql("SELECT pg_notify(%s, %s)", CHANNEL, notice.payload())
+        watcher = self.client.app.state.watcher  # type: ignore[attr-defined]
+        until(lambda: watcher.position >= notice.position, "the notice's arrival")
+
+    def rename(self, project: UUID, name: str) -> None:
+        self.sql(
+            "UPDATE projects SET name = %s, revision = revision + 1 WHERE id = %s", name, project
+        )
+
+
+@pytest.fixture
+def reader(database_url: str, nats_url: str) -> Iterator[Reader]:
+    settings = Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        min_position_wait_seconds=0.3,
+    )
+    with TestClient(create_app(settings)) as client:
+        yield Reader(client, DatabaseAddress.parse(database_url).conninfo())
+
+
+def name_of(answer: httpx.Response) -> str:
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["name"])
+
+
+def test_a_kept_answer_is_served_until_a_notice_touches_it(reader: Reader) -> None:
+    project, _ = seed_project(reader.conninfo, TENANT, 3)
+    view, listing = f"/api/v1/projects/{project}", "/api/v1/projects"
+    first = reader.get(view)
+    assert name_of(first) == "p"
+    reader.get(listing)
+    reader.rename(project, "renamed")
+
+    again = reader.get(view)
+    assert name_of(again) == "p", "answered from memory"
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert reader.cache.hits == 1
+    reader.notify(ProjectionNotice.of(1, [OTHER], []))
+    assert name_of(reader.get(view)) == "p", "another tenant's change drops nothing"
+    reader.notify(ProjectionNotice.of(2, [TENANT], [uuid4()]))
+    assert name_of(reader.get(view)) == "p", "another project's change keeps this view"
+    assert reader.get(listing).json()["items"][0]["name"] == "renamed", "but drops the list"
+
+    reader.notify(ProjectionNotice.of(3, [TENANT], [project]))
+    fresh = reader.get(view)
+    assert name_of(fresh) == "renamed"
+    assert fresh.headers["X-Projection-Position"] == "3"
+    assert fresh.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_kept_answer_honours_if_none_match_like_the_routes(reader: Reader) -> None:
+    project, _ = seed_project(reader.conninfo, TENANT, 1)
+    view = f"/api/v1/projects/{project}"
+    etag = reader.get(view).headers["ETag"]
+    routed = reader.get(view, headers={"If-None-Match": etag})
+    hits = reader.cache.hits
+    assert reader.get(view).status_code == 200
+    from_memory = reader.get(view, headers={"If-None-Match": etag})
+    assert reader.cache.hits == hits + 2
+    assert (from_memory.status_code, from_memory.content) == (routed.status_code, b"")
+    assert routed.status_code == 304
+    assert from_memory.headers["ETag"] == etag
+    assert "content-length" not in from_memory.headers or from_memory.headers[
+        "content-length"
+    ] == routed.headers.get("content-length")
+
+
+def test_another_tenant_never_gets_a_kept_answer(reader: Reader) -> None:
+    project, _ = seed_project(reader.conninfo, TENANT, 2)
+    for path in (f"/api/v1/projects/{project}", "/api/v1/projects", "/api/v1/tags"):
+        assert reader.get(path).status_code == 200
+        assert reader.get(path).status_code == 200
+    assert reader.get(f"/api/v1/projects/{project}", OTHER).status_code == 404
+    assert reader.get("/api/v1/projects", OTHER).json()["items"] == []
+    assert reader.get("/api/v1/tags", OTHER).json()["items"] == []
+
+
+def test_a_read_waiting_for_a_later_position_is_not_answered_from_memory(
+    reader: Reader,
+) -> None:
+    project, _ = seed_project(reader.conninfo, TENANT, 1)
+    view = f"/api/v1/projects/{project}"
+    reader.notify(ProjectionNotice.of(10, [OTHER], []))
+    assert reader.get(view, headers={"X-Min-Position": "10"}).status_code == 200
+    assert reader.get(view, headers={"X-Min-Position": "10"}).status_code == 200
+    assert reader.cache.hits == 1
+    late = reader.get(view, headers={"X-Min-Position": "11"})
+    assert (late.status_code, late.headers["Retry-After"]) == (503, "1")
+    assert reader.get(view, headers={"X-Min-Position": "x"}).status_code == 422
+
+
+def test_nothing_is_served_from_memory_while_notices_could_be_missed(reader: Reader) -> None:
+    project, _ = seed_project(reader.conninfo, TENANT, 1)
+    view = f"/api/v1/projects/{project}"
+    reader.get(view)
+    generation = reader.cache.generation
+    reader.rename(project, "changed while not listening")
+    reader.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+        APPLICATION_NAME,
+    )
+    until(
+        lambda: reader.cache.live and reader.cache.generation > generation + 1,
+        "the watcher listening again",
+    )
+    assert name_of(reader.get(view)) == "changed while not listening"
