@@ -54,10 +54,12 @@ def services(
     nats_url: str,
     names: tuple[str, ...] = ("command", "projector", "query"),
     workers: int = 2,
+    env: dict[str, str] | None = None,
 ) -> Iterator[BenchStack]:
     command_port, query_port = free_port(), free_port()
-    env = {
+    environ = {
         **os.environ,
+        **(env or {}),
         "TASKSTREAM_DATABASE_URL": database_url,
         "TASKSTREAM_NATS_URL": nats_url,
         "TASKSTREAM_JWT_SECRET": SECRET,
@@ -77,7 +79,7 @@ def services(
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "services.cli", name],
-                    env=env,
+                    env=environ,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )

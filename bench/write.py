@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+import uvloop
+
 from bench.load import Result, http_request, run_load, table
 from bench.stack import servers, services
 from services.command.application import TaskstreamApplication
@@ -29,7 +31,7 @@ CLIENTS = (1, 8, 32)
 def run(workdir: Path, seconds: float) -> str:
     with servers(workdir) as (database_url, nats_url):
         with services(workdir, database_url, nats_url, ("command",)) as stack:
-            http = asyncio.run(_http_writes(stack.command_url, stack.secret, seconds))
+            http = uvloop.run(_http_writes(stack.command_url, stack.secret, seconds))
         direct = [
             ("library default: app.save() each", _in_process(database_url, seconds, False)),
             ("group commit: BatchWriter", _in_process(database_url, seconds, True)),
