@@ -23,6 +23,7 @@ from shared.health import health_router
 from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
+from shared.telemetry import fastapi_telemetry
 
 logger = logging.getLogger(__name__)
 # The library is synchronous and runs in FastAPI's threadpool (40 threads): one pooled
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="taskstream command API",
         version="1",
         lifespan=lifespan,
+        telemetry=fastapi_telemetry(),
         description="Writes: every successful command records events and answers "
         "X-Event-Position for read-your-writes on the query API.",
     )

@@ -59,6 +59,12 @@ class Change:
         event = self.events[-1]
         return event.originator_id, event.originator_version
 
+    def checked_versions(self) -> list[UUID]:
+        """The aggregates whose versions must be read before recording. Not those this
+        change creates: the events table's key refuses a second version 1 by itself."""
+        created = {e.originator_id for e in self.events if e.originator_version == 1}
+        return [i for i, v in self.expected.items() if v != 0 or i not in created]
+
 
 class Stale(Exception):
     """An aggregate the command relied on changed before it was recorded: decide again."""
@@ -156,7 +162,7 @@ class Batch:
             cur.executemany(_ANSWER, answers)
 
     def _current_versions(self, cur: Cursor[tuple[Any, ...]]) -> dict[UUID, int]:
-        ids = list({i for change in self.changes for i in change.expected})
+        ids = list({i for change in self.changes for i in change.checked_versions()})
         if not ids:
             return {}
         rows = cur.execute(_VERSIONS, (ids,)).fetchall()

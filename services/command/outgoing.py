@@ -3,16 +3,18 @@
 The relay is CPU-bound: rebuilding each domain event through the library's mapper and
 then an envelope costs more than publishing it. The stored state is the library's
 JSON (with tagged UUIDs and datetimes), so the CloudEvent can be made from it
-directly. `envelopes.decode_row` remains the reference; a test holds both equal.
+directly, and orjson reads and writes it in a fraction of the standard library's
+time. `envelopes.decode_row` remains the reference; a test holds both equal.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from services.command.envelopes import event_id
 from shared.events import EVENT_AGGREGATES, SOURCE, SPEC_VERSION, SUBJECT_PREFIX
@@ -35,7 +37,7 @@ def encode_row(row: tuple[UUID, int, str, bytes, int]) -> Outgoing:
     aggregate = EVENT_AGGREGATES.get(event_type)
     if aggregate is None:
         raise ValueError(f"{topic} is not in the published event catalog")
-    fields: dict[str, Any] = json.loads(bytes(state).decode())
+    fields: dict[str, Any] = orjson.loads(state)
     time = _rfc3339(fields["timestamp"]["_data_"])
     tenant_id = _uuid(fields["tenant_id"]["_data_"])
     actor = fields.get("actor")
@@ -62,7 +64,7 @@ def encode_row(row: tuple[UUID, int, str, bytes, int]) -> Outgoing:
     if actor is not None:
         event["actor"] = actor
     subject = f"{SUBJECT_PREFIX}.{tenant_id}.{aggregate}.{event_type}"
-    payload = json.dumps(event, separators=(",", ":")).encode()
+    payload = orjson.dumps(event)
     return Outgoing(position, subject, msg_id, payload)
 
 

@@ -17,14 +17,18 @@ def _etag(version: int) -> dict[str, str]:
 
 
 def project_out(project: Project) -> ProjectOut:
-    return ProjectOut(
-        id=project.id,
-        name=project.name,
-        description=project.description,
-        created_at=project.created_on,
-        updated_at=project.modified_on,
-        version=project.version,
-    )
+    return ProjectOut(**_project_fields(project))
+
+
+def _project_fields(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "description": project.description,
+        "created_at": project.created_on,
+        "updated_at": project.modified_on,
+        "version": project.version,
+    }
 
 
 def task_out(task: Task, tags: list[Tag]) -> TaskOut:
@@ -54,7 +58,7 @@ def tag_out(tag: Tag) -> TagOut:
 
 def created_project(decision: Decision[Any]) -> Answer:
     project: Project = decision.aggregate
-    body = NewProjectOut(**project_out(project).model_dump()).model_dump_json().encode()
+    body = NewProjectOut(**_project_fields(project)).model_dump_json().encode()
     headers = _etag(project.version) | {"Location": f"/api/v1/projects/{project.id}"}
     return Answer(201, body, headers)
 

@@ -20,6 +20,7 @@ from shared.health import health_router
 from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
 from shared.settings import Settings
+from shared.telemetry import fastapi_telemetry
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="taskstream query API",
         version="1",
         lifespan=lifespan,
+        telemetry=fastapi_telemetry(),
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )

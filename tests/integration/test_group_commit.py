@@ -1,0 +1,82 @@
+"""Group commit against a real PostgreSQL: commands that arrive together share one
+transaction, yet each keeps its own optimistic concurrency. A command refused in a
+batch fails alone; the others are recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.command.application import TaskstreamApplication
+from services.command.changes import Change, Stale
+from services.command.domain.base import Context
+from services.command.writer import BatchWriter
+from shared.database import DatabaseAddress
+
+CTX = Context(uuid4(), "test", datetime.now(UTC))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[TaskstreamApplication]:
+    application = TaskstreamApplication(
+        env=DatabaseAddress.parse(database_url).eventsourcing_env(4, 0)
+    )
+    yield application
+    application.close()
+
+
+def in_one_batch(app: TaskstreamApplication, changes: list[Change]) -> list[Future[int]]:
+    """Queued before the writer starts, so its first batch takes them all."""
+    writer = BatchWriter(app)
+    futures = [writer.submit(change) for change in changes]
+    writer.start()
+    for future in futures:
+        future.exception(timeout=10)
+    writer.stop()
+    return futures
+
+
+def versions(app: TaskstreamApplication, aggregate_id: UUID) -> list[int]:
+    return [e.originator_version for e in app.recorder.select_events(aggregate_id)]
+
+
+def test_a_stale_command_fails_alone_in_its_batch(app: TaskstreamApplication) -> None:
+    project = app.create_project(CTX, uuid4(), "p", None)
+    app.record(project)
+    stale = app.update_project(CTX, project.aggregate.id, None, "late", None)
+    app.record(app.update_project(CTX, project.aggregate.id, None, "first", None))
+    fresh = app.create_project(CTX, uuid4(), "q", None)
+    refused, recorded = in_one_batch(app, [stale.change, fresh.change])
+    assert isinstance(refused.exception(), Stale)
+    assert recorded.result() > 0
+    assert versions(app, project.aggregate.id) == [1, 2]
+    assert versions(app, fresh.aggregate.id) == [1]
+
+
+def test_a_create_of_an_existing_id_is_refused_though_its_version_is_not_read(
+    app: TaskstreamApplication,
+) -> None:
+    """Creates skip the version check (Change.checked_versions): the events table's
+    key must refuse a second version 1, and only that command may fail."""
+    taken = uuid4()
+    app.record(app.create_project(CTX, taken, "original", None))
+    again = app.create_project(CTX, taken, "impostor", None)
+    fresh = app.create_project(CTX, uuid4(), "q", None)
+    assert again.change.checked_versions() == []
+    refused, recorded = in_one_batch(app, [again.change, fresh.change])
+    assert isinstance(refused.exception(), Stale)
+    assert recorded.result() > 0
+    assert versions(app, taken) == [1]
+    assert app.repository.get(taken).name == "original"
+    assert versions(app, fresh.aggregate.id) == [1]
+
+
+def test_an_update_still_reads_the_version_it_relies_on(app: TaskstreamApplication) -> None:
+    project = app.create_project(CTX, uuid4(), "p", None)
+    app.record(project)
+    renamed = app.update_project(CTX, project.aggregate.id, None, "r", None)
+    assert renamed.change.checked_versions() == [project.aggregate.id]
