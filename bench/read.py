@@ -127,7 +127,8 @@ async def _reads(
 
 
 async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple[Result, Result]:
-    """Paced POSTs at `rate`/s; every 10th is followed by a read that waits for it."""
+    """POSTs paced at `rate`/s; every 10th is then read back, waiting for its position,
+    on a connection of its own so that the pace does not wait for the read."""
     tenant = uuid4()
     token = issue_token(stack.secret, tenant, 3600, "bench")
     clients = 32
@@ -139,9 +140,29 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
     query_host, query_port, _ = http_request("GET", stack.query_url, {})
     print(f"  {rate:.0f} commands/s for {seconds:.0f} s, measuring lag …", flush=True)
 
+    async def read_back(
+        reader_pair: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        turn: asyncio.Lock,
+        position: str,
+        answered: float,
+    ) -> None:
+        _, _, query = http_request(
+            "GET",
+            f"{stack.query_url}/api/v1/tags",
+            {"X-Tenant-Token": token, "X-Min-Position": position},
+        )
+        async with turn:
+            read_status, _ = await _exchange(*reader_pair, query)
+        if read_status == 200:
+            lag.latencies.append(time.perf_counter() - answered)
+        else:
+            lag.failures[read_status] = lag.failures.get(read_status, 0) + 1
+
     async def client(index: int) -> None:
         writer_pair = await asyncio.open_connection(command_host, command_port)
         reader_pair = await asyncio.open_connection(query_host, query_port)
+        turn = asyncio.Lock()
+        reads: list[asyncio.Task[None]] = []
         next_at = time.perf_counter() + index * interval / clients
         n = 0
         while time.perf_counter() < deadline:
@@ -162,15 +183,10 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
                 continue
             commands.latencies.append(answered - started)
             if n % 10 == 0:
-                _, _, query = http_request(
-                    "GET",
-                    f"{stack.query_url}/api/v1/tags",
-                    {"X-Tenant-Token": token, "X-Min-Position": answer_headers["x-event-position"]},
-                )
-                read_status, _ = await _exchange(*reader_pair, query)
-                if read_status == 200:
-                    lag.latencies.append(time.perf_counter() - answered)
+                position = answer_headers["x-event-position"]
+                reads.append(asyncio.create_task(read_back(reader_pair, turn, position, answered)))
             n += 1
+        await asyncio.gather(*reads)
         writer_pair[1].close()
         reader_pair[1].close()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -37,6 +38,33 @@ class Stack:
     nats_url: str
     secret: str
     processes: dict[str, subprocess.Popen[bytes]]
+    env: dict[str, str] = field(default_factory=dict)
+    logs: Path = Path()
+
+    def start(self, name: str, *, wait: bool = True) -> None:
+        """`taskstream <name>` in a session of its own, so that `crash` reaches its
+        workers too; with `wait`, an HTTP service is waited for until healthy."""
+        with (self.logs / f"{name}.log").open("ab") as out:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", name],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if wait:
+            self.wait_until_healthy(name)
+
+    def wait_until_healthy(self, name: str) -> None:
+        url = {"command": self.command_url, "query": self.query_url}.get(name)
+        if url is not None:
+            wait_until_healthy(url, self.processes[name], self.logs / f"{name}.log")
+
+    def crash(self, name: str) -> None:
+        """SIGKILL to the service and its workers at once, as a lost machine would."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -83,27 +111,28 @@ def run_stack(database_url: str, nats_url: str, logs: Path) -> Iterator[Stack]:
         "TASKSTREAM_QUERY_PORT": str(query_port),
         "TASKSTREAM_MIN_POSITION_WAIT_SECONDS": "1",
     }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stack = Stack(
+        f"http://127.0.0.1:{command_port}",
+        f"http://127.0.0.1:{query_port}",
+        database_url,
+        nats_url,
+        JWT_SECRET,
+        {},
+        env,
+        logs,
+    )
     try:
         for name in ("command", "projector", "query"):
-            with (logs / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", "services.cli", name],
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-        command_url = f"http://127.0.0.1:{command_port}"
-        query_url = f"http://127.0.0.1:{query_port}"
-        wait_until_healthy(command_url, processes["command"], logs / "command.log")
-        wait_until_healthy(query_url, processes["query"], logs / "query.log")
-        yield Stack(command_url, query_url, database_url, nats_url, JWT_SECRET, processes)
+            stack.start(name, wait=False)
+        for name in ("command", "query"):
+            stack.wait_until_healthy(name)
+        yield stack
     finally:
-        for process in processes.values():
+        for process in stack.processes.values():
             process.terminate()
-        for process in processes.values():
+        for process in stack.processes.values():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

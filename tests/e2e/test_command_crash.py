@@ -1,0 +1,49 @@
+"""The command service killed (SIGKILL, workers and all) under load: every command a
+client was answered is recorded, published and projected exactly once, and so is
+every command it had to send again after losing its answer.
+
+A kill can land anywhere: between a batch's commit and its answers, in the middle of
+the relay's publishing, before a command was recorded. The clients retry with their
+Idempotency-Key against the restarted service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.dev.nats import EmbeddedNats
+from services.dev.postgres import EmbeddedPostgres
+from tests.conftest import delete_streams, fresh_database
+from tests.e2e.conftest import Stack, run_stack
+from tests.e2e.keyed_load import KeyedLoad, assert_exactly_once
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def own_stack(
+    postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
+) -> Iterator[Stack]:
+    asyncio.run(delete_streams(nats_server.url))
+    with (
+        fresh_database(postgres_server, template_url) as database_url,
+        run_stack(database_url, nats_server.url, tmp_path) as stack,
+    ):
+        yield stack
+
+
+def test_killing_the_command_service_under_load_loses_and_doubles_nothing(
+    own_stack: Stack,
+) -> None:
+    load = KeyedLoad(own_stack, clients=8, per_client=35)
+    load.start()
+    for answered in (load.expected * n // 7 for n in range(1, 7)):
+        load.wait_for(answered)
+        own_stack.crash("command")
+        own_stack.start("command")
+    load.finish()
+    assert_exactly_once(own_stack, load)
