@@ -84,7 +84,7 @@ class Commands:
             if keyed is not None:
                 change.answer = keyed.answer(answer.status, answer.body, answer.headers)
             try:
-                position = await asyncio.wrap_future(self._writer.submit(change))
+                position = await self._writer.record(change)
             except (Stale, KeyUsed):
                 continue
             return answer.response(position)

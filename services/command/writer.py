@@ -10,6 +10,8 @@ leaves the batch with its own error and the others are recorded without it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -28,7 +30,8 @@ MAX_BATCH = 500
 @dataclass
 class _Pending:
     change: Change
-    future: Future[int] = field(default_factory=Future)
+    future: Future[int] | asyncio.Future[int] = field(default_factory=Future)
+    loop: asyncio.AbstractEventLoop | None = None
 
 
 class BatchWriter:
@@ -50,9 +53,17 @@ class BatchWriter:
 
     def submit(self, change: Change) -> Future[int]:
         """The future holds the global position of the change's last event once committed."""
-        pending = _Pending(change)
-        self._queue.put(pending)
-        return pending.future
+        future: Future[int] = Future()
+        self._queue.put(_Pending(change, future))
+        return future
+
+    async def record(self, change: Change) -> int:
+        """The global position of the change's last event, once committed. The whole
+        batch is settled on the event loop with one wake-up, not one per command."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        self._queue.put(_Pending(change, future, loop))
+        return await future
 
     def _run(self) -> None:
         stopping = False
@@ -73,23 +84,28 @@ class BatchWriter:
             self._record(group)
 
     def _record(self, group: list[_Pending]) -> None:
+        outcomes: list[tuple[_Pending, int | BaseException]] = []
+        self._record_into(group, outcomes)
+        _settle(outcomes)
+
+    def _record_into(
+        self, group: list[_Pending], outcomes: list[tuple[_Pending, int | BaseException]]
+    ) -> None:
         while group:
             batch = Batch([p.change for p in group])
             events = [e for p in group for e in p.change.events]
             try:
                 recordings = self._app.record_events(events, batch=batch)
             except Rejected as rejected:
-                for index, error in rejected.rejections.items():
-                    group[index].future.set_exception(error)
+                outcomes.extend((group[i], error) for i, error in rejected.rejections.items())
                 group = [p for i, p in enumerate(group) if i not in rejected.rejections]
                 continue
             except IntegrityError:
-                self._record_one_by_one(group)
+                self._record_one_by_one(group, outcomes)
                 return
             except Exception as error:
                 logger.exception("recording a batch failed", extra={"commands": len(group)})
-                for p in group:
-                    p.future.set_exception(error)
+                outcomes.extend((p, error) for p in group)
                 return
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
@@ -97,14 +113,42 @@ class BatchWriter:
             }
             self.batches += 1
             self.commands += len(group)
-            for p in group:
-                p.future.set_result(positions[p.change.last_event])
+            outcomes.extend((p, positions[p.change.last_event]) for p in group)
             return
 
-    def _record_one_by_one(self, group: list[_Pending]) -> None:
+    def _record_one_by_one(
+        self, group: list[_Pending], outcomes: list[tuple[_Pending, int | BaseException]]
+    ) -> None:
         """A constraint the checks did not foresee failed: find the culprit alone."""
         if len(group) == 1:
-            group[0].future.set_exception(Stale())
+            outcomes.append((group[0], Stale()))
             return
         for pending in group:
-            self._record([pending])
+            self._record_into([pending], outcomes)
+
+
+def _settle(outcomes: list[tuple[_Pending, int | BaseException]]) -> None:
+    """Thread futures directly; each event loop's futures in one callback on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, int | BaseException]]] = {}
+    for pending, outcome in outcomes:
+        if pending.loop is None:
+            _resolve(pending.future, outcome)
+        else:
+            by_loop.setdefault(pending.loop, []).append((pending, outcome))
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
+            loop.call_soon_threadsafe(_resolve_all, items)
+
+
+def _resolve_all(items: list[tuple[_Pending, int | BaseException]]) -> None:
+    for pending, outcome in items:
+        _resolve(pending.future, outcome)
+
+
+def _resolve(future: Future[int] | asyncio.Future[int], outcome: int | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
