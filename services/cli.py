@@ -109,11 +109,18 @@ def _check_service_settings(settings: Settings) -> None:
 
 def _projector(settings: Settings, _: argparse.Namespace) -> int:
     from services.projector.consumer import Projector
+    from services.projector.sweep import sweep_forever
     from shared.database import DatabaseAddress
 
-    address = DatabaseAddress.parse(settings.require_database_url())
-    projector = Projector(address.conninfo(), settings.require_nats_url(), settings.nats_stream)
-    return _run_until_signalled(projector.run())
+    conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
+    projector = Projector(conninfo, settings.require_nats_url(), settings.nats_stream)
+
+    async def project_and_sweep() -> None:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(projector.run())
+            tasks.create_task(sweep_forever(conninfo))
+
+    return _run_until_signalled(project_and_sweep())
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
