@@ -118,16 +118,45 @@ _ANSWER = sql.SQL(
 ).format(sql.Identifier(EVENTS_TABLE))
 
 
+Statement = str | sql.Composed
+Rows = list[tuple[Any, ...]]
+
+
 @dataclass
 class Batch:
+    """The batch's checks and side writes as statements, so that the writer (async, on
+    the event loop) and the library's recorder (sync, for tools and tests) run the
+    same SQL."""
+
     changes: list[Change]
     rejections: dict[int, Exception] = field(default_factory=dict)
 
-    def verify(self, cur: Cursor[tuple[Any, ...]]) -> None:
-        """Raises `Rejected` (before anything is written) if any command may not be recorded."""
-        versions = self._current_versions(cur)
-        claimed = self._claimed_names(cur)
-        used = self._used_keys(cur)
+    def checks(self) -> dict[str, tuple[Statement, tuple[Any, ...]]]:
+        """The queries `verify` needs answered, by name; none that would find nothing."""
+        queries: dict[str, tuple[Statement, tuple[Any, ...]]] = {}
+        ids = list({i for change in self.changes for i in change.checked_versions()})
+        if ids:
+            queries["versions"] = (_VERSIONS, (ids,))
+        claims = [c for change in self.changes for c in change.claims]
+        if claims:
+            queries["claimed"] = (
+                _CLAIMED,
+                ([c.tenant_id for c in claims], [c.name_key for c in claims]),
+            )
+        answers = [c.answer for c in self.changes if c.answer is not None]
+        if answers:
+            queries["used"] = (
+                _KEYS_USED,
+                ([a.tenant_id for a in answers], [a.key for a in answers]),
+            )
+        return queries
+
+    def verify(self, found: dict[str, Rows]) -> None:
+        """Raises `Rejected` (before anything is written) if any command may not be
+        recorded; `found` holds the rows of each of `checks()`."""
+        versions = {r[0]: r[1] for r in found.get("versions", [])}
+        claimed = {(r[0], r[1]): r[2] for r in found.get("claimed", [])}
+        used = {(r[0], r[1]) for r in found.get("used", [])}
         for index, change in enumerate(self.changes):
             error = _refusal(change, versions, claimed, used)
             if error is not None:
@@ -144,47 +173,34 @@ class Batch:
         if self.rejections:
             raise Rejected(self.rejections)
 
-    def write_before_events(self, cur: Cursor[tuple[Any, ...]]) -> None:
+    def writes_before_events(self) -> list[tuple[Statement, Rows]]:
+        """Tag names released, then claimed (executemany each)."""
         releases = [(c.tenant_id, c.name_key, c.tag_id) for ch in self.changes for c in ch.releases]
         claims = [(c.tenant_id, c.name_key, c.tag_id) for ch in self.changes for c in ch.claims]
-        if releases:
-            cur.executemany(_RELEASE, releases)
-        if claims:
-            cur.executemany(_CLAIM, claims)
+        return [
+            (statement, rows)
+            for statement, rows in ((_RELEASE, releases), (_CLAIM, claims))
+            if rows
+        ]
 
-    def write_after_events(self, cur: Cursor[tuple[Any, ...]]) -> None:
+    def writes_after_events(self) -> list[tuple[Statement, Rows]]:
+        """Idempotency answers, which name their events' positions."""
         answers = [
             (a.tenant_id, a.key, a.request_hash, a.status, a.body, Jsonb(a.headers), *ch.last_event)
             for ch in self.changes
             if (a := ch.answer) is not None
         ]
-        if answers:
-            cur.executemany(_ANSWER, answers)
+        return [(_ANSWER, answers)] if answers else []
 
-    def _current_versions(self, cur: Cursor[tuple[Any, ...]]) -> dict[UUID, int]:
-        ids = list({i for change in self.changes for i in change.checked_versions()})
-        if not ids:
-            return {}
-        rows = cur.execute(_VERSIONS, (ids,)).fetchall()
-        return {row[0]: row[1] for row in rows}
+    def check_and_write_before(self, cur: Cursor[tuple[Any, ...]]) -> None:
+        """The sync driver of `checks`, `verify` and `writes_before_events`."""
+        self.verify({name: cur.execute(q, p).fetchall() for name, (q, p) in self.checks().items()})
+        for statement, rows in self.writes_before_events():
+            cur.executemany(statement, rows)
 
-    def _claimed_names(self, cur: Cursor[tuple[Any, ...]]) -> dict[tuple[UUID, str], UUID]:
-        claims = [c for change in self.changes for c in change.claims]
-        if not claims:
-            return {}
-        rows = cur.execute(
-            _CLAIMED, ([c.tenant_id for c in claims], [c.name_key for c in claims])
-        ).fetchall()
-        return {(r[0], r[1]): r[2] for r in rows}
-
-    def _used_keys(self, cur: Cursor[tuple[Any, ...]]) -> set[tuple[UUID, str]]:
-        answers = [c.answer for c in self.changes if c.answer is not None]
-        if not answers:
-            return set()
-        rows = cur.execute(
-            _KEYS_USED, ([a.tenant_id for a in answers], [a.key for a in answers])
-        ).fetchall()
-        return {(r[0], r[1]) for r in rows}
+    def write_after(self, cur: Cursor[tuple[Any, ...]]) -> None:
+        for statement, rows in self.writes_after_events():
+            cur.executemany(statement, rows)
 
 
 def _refusal(

@@ -44,8 +44,7 @@ class TaskstreamRecorder(PostgresApplicationRecorder):
         self._notify_channel(curs)
         if batch is not None:
             with curs.connection.cursor(row_factory=tuple_row) as side:
-                batch.verify(side)
-                batch.write_before_events(side)
+                batch.check_and_write_before(side)
         curs.execute(
             self._insert_arrays,
             (
@@ -57,4 +56,4 @@ class TaskstreamRecorder(PostgresApplicationRecorder):
         )
         if batch is not None:
             with curs.connection.cursor(row_factory=tuple_row) as side:
-                batch.write_after_events(side)
+                batch.write_after(side)
