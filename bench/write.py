@@ -4,10 +4,10 @@ and the relay's rate into JetStream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -40,7 +40,7 @@ def run(workdir: Path, seconds: float) -> str:
     return "\n\n".join(
         [
             table("POST /api/v1/projects through HTTP (2 command workers, fsync on)", http),
-            table("Recording one new project per command, in process, 32 threads", direct),
+            table("Recording one new project per command, in process, 32 clients", direct),
             f"relay into JetStream: {relay_events} events at {relay_rate:,.0f} events/s",
         ]
     )
@@ -64,40 +64,63 @@ async def _http_writes(url: str, secret: str, seconds: float) -> list[tuple[str,
 
 
 def _in_process(database_url: str, seconds: float, grouped: bool, clients: int = 32) -> Result:
+    """32 clients recording one new project each time: threads calling `app.save()`, or
+    tasks on one event loop sharing the BatchWriter, as the command service does."""
     label = "group commit" if grouped else "library default"
-    print(f"  {label} with {clients} threads for {seconds:.0f} s …", flush=True)
-    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(40, 0))
-    writer = BatchWriter(app)
-    writer.start()
+    print(f"  {label} with {clients} clients for {seconds:.0f} s …", flush=True)
+    address = DatabaseAddress.parse(database_url)
+    app = TaskstreamApplication(env=address.eventsourcing_env(40, 0))
     result = Result(clients, seconds)
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
     ctx = Context(uuid4(), "bench", datetime.now(UTC))
+    try:
+        if grouped:
+            uvloop.run(_grouped(app, address.conninfo(), ctx, result))
+        else:
+            _threads(app, ctx, result)
+    finally:
+        app.close()
+    return result
+
+
+def _threads(app: TaskstreamApplication, ctx: Context, result: Result) -> None:
+    lock = threading.Lock()
+    deadline = time.perf_counter() + result.seconds
 
     def client() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            project = Project.create(ctx, uuid4(), "bench", None)
-            if grouped:
-                decision = app.create_project(ctx, project.id, "bench", None)
-                future: Future[int] = writer.submit(decision.change)
-                future.result()
-            else:
-                app.save(project)
+            app.save(Project.create(ctx, uuid4(), "bench", None))
             elapsed = time.perf_counter() - started
             with lock:
                 result.latencies.append(elapsed)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client) for _ in range(result.clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
-    writer.stop()
-    app.close()
-    return result
+
+
+async def _grouped(app: TaskstreamApplication, conninfo: str, ctx: Context, result: Result) -> None:
+    writer = BatchWriter(app, conninfo)
+    running = asyncio.create_task(writer.run())
+    deadline = time.perf_counter() + result.seconds
+
+    async def client() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            decision = app.create_project(ctx, uuid4(), "bench", None)
+            await writer.record(decision.change)
+            result.latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(result.clients)))
+    result.seconds = time.perf_counter() - started
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
 
 
 async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:

@@ -111,6 +111,7 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResp
 # the eventsourcing library's recorder.
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     psycopg.OperationalError,
+    psycopg.InterfaceError,
     PoolTimeout,
     persistence.OperationalError,
     persistence.InterfaceError,

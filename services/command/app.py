@@ -40,10 +40,10 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = TaskstreamApplication(env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW))
-        writer = BatchWriter(application)
-        writer.start()
+        writer = BatchWriter(application, address.conninfo())
         relay = Relay(application, address.conninfo(), nats_url, settings.nats_stream)
         tasks = [
+            asyncio.create_task(writer.run(), name="writer"),
             asyncio.create_task(relay.run(), name="relay"),
             asyncio.create_task(_purge_idempotency_keys(application), name="purge"),
         ]
@@ -59,7 +59,6 @@ def create_app(settings: Settings) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await asyncio.to_thread(writer.stop)
             application.close()
 
     app = FastAPI(

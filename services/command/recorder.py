@@ -17,24 +17,19 @@ from psycopg import Cursor, sql
 from psycopg.rows import DictRow, tuple_row
 
 from services.command.changes import Batch
+from shared.database import EVENTS_TABLE
 
-_INSERT = (
+INSERT_EVENTS = sql.SQL(
     "INSERT INTO {} (originator_id, originator_version, topic, state)"
     " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
     " RETURNING notification_id"
-)
+).format(sql.Identifier(EVENTS_TABLE))
 
 
 class TaskstreamRecorder(PostgresApplicationRecorder):
     """Inserts through arrays of plain types rather than the library's composite type:
     the same statement shape (one INSERT ... SELECT FROM unnest, ids returned in order),
     at a fraction of the encoding cost per event."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._insert_arrays = sql.SQL(_INSERT).format(
-            sql.Identifier(self.datastore.schema, self.events_table_name)
-        )
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -46,7 +41,7 @@ class TaskstreamRecorder(PostgresApplicationRecorder):
             with curs.connection.cursor(row_factory=tuple_row) as side:
                 batch.check_and_write_before(side)
         curs.execute(
-            self._insert_arrays,
+            INSERT_EVENTS,
             (
                 [e.originator_id for e in stored_events],
                 [e.originator_version for e in stored_events],

@@ -1,154 +1,170 @@
 """Group commit: the commands that arrive together are recorded in one transaction.
 
 The library's recorder locks the events table through each commit, which caps one
-save per transaction at a few hundred per second. One writer thread per process
-takes every command waiting in its queue and records them with one `app.save()`:
-one lock, one insert, one commit (durable before any of them is answered). Each
-command keeps its own optimistic concurrency (changes.Batch); a rejected command
-leaves the batch with its own error and the others are recorded without it.
+save per transaction at a few hundred per second. So each command process has one
+writer, on its event loop, that takes every command waiting and records them in one
+transaction: the library's table lock, one insert, one commit (durable before any of
+them is answered). Each command keeps its own optimistic concurrency (changes.Batch);
+a rejected command leaves the batch with its own error and the others are recorded
+without it.
+
+The writer speaks to PostgreSQL itself, through an async connection, rather than
+through the library's synchronous recorder on a thread: handing every command to a
+thread and its answer back, under one GIL, held two workers at about 1,150 commands/s
+at 32 clients here, against about 1,250 on the loop. It writes
+exactly what the recorder writes (its lock statements, its NOTIFY, our array insert,
+events encoded by the application's mapper); `TaskstreamApplication.record` remains
+the synchronous path for tools and tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import queue
-import threading
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from eventsourcing.persistence import IntegrityError
+import psycopg
+from psycopg import sql
 
 from services.command.application import TaskstreamApplication
-from services.command.changes import Batch, Change, Rejected, Stale
+from services.command.changes import Batch, Change, Rejected, Rows, Stale
+from services.command.recorder import INSERT_EVENTS
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
+Conn = psycopg.AsyncConnection[tuple[object, ...]]
 
 
 @dataclass
 class _Pending:
     change: Change
-    future: Future[int] | asyncio.Future[int] = field(default_factory=Future)
-    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future[int]
 
 
 class BatchWriter:
-    def __init__(self, app: TaskstreamApplication, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, app: TaskstreamApplication, conninfo: str, *, max_batch: int = MAX_BATCH
+    ) -> None:
         self._app = app
+        self._conninfo = conninfo
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="batch-writer", daemon=True)
+        self._pending: list[_Pending] = []
+        self._arrived = asyncio.Event()
+        self._conn: Conn | None = None
+        recorder = app.recorder
+        self._lock = list(recorder.lock_table_statements)  # type: ignore[attr-defined]
+        self._notify = sql.SQL("NOTIFY {}").format(
+            sql.Identifier(recorder.channel_name)  # type: ignore[attr-defined]
+        )
         self.batches = 0
         self.commands = 0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Records what is already queued, then ends the thread."""
-        self._queue.put(None)
-        self._thread.join(timeout=30)
-
-    def submit(self, change: Change) -> Future[int]:
-        """The future holds the global position of the change's last event once committed."""
-        future: Future[int] = Future()
-        self._queue.put(_Pending(change, future))
-        return future
-
     async def record(self, change: Change) -> int:
-        """The global position of the change's last event, once committed. The whole
-        batch is settled on the event loop with one wake-up, not one per command."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[int] = loop.create_future()
-        self._queue.put(_Pending(change, future, loop))
+        """The global position of the change's last event, once committed."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(change, future))
+        self._arrived.set()
         return await future
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            group = [first]
-            while len(group) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                group.append(item)
-            self._record(group)
+    async def run(self) -> None:
+        """Records batches until cancelled."""
+        try:
+            while True:
+                await self._arrived.wait()
+                self._arrived.clear()
+                while self._pending:
+                    group = self._pending[: self._max_batch]
+                    del self._pending[: self._max_batch]
+                    await self._record(group)
+        finally:
+            if self._conn is not None:
+                await self._conn.close()
 
-    def _record(self, group: list[_Pending]) -> None:
-        outcomes: list[tuple[_Pending, int | BaseException]] = []
-        self._record_into(group, outcomes)
-        _settle(outcomes)
-
-    def _record_into(
-        self, group: list[_Pending], outcomes: list[tuple[_Pending, int | BaseException]]
-    ) -> None:
+    async def _record(self, group: list[_Pending]) -> None:
         while group:
+            group = [p for p in group if not p.future.done()]
+            if not group:
+                return
             batch = Batch([p.change for p in group])
-            events = [e for p in group for e in p.change.events]
             try:
-                recordings = self._app.record_events(events, batch=batch)
+                positions = await self._write(batch)
             except Rejected as rejected:
-                outcomes.extend((group[i], error) for i, error in rejected.rejections.items())
+                for index, error in rejected.rejections.items():
+                    _fail(group[index], error)
                 group = [p for i, p in enumerate(group) if i not in rejected.rejections]
                 continue
-            except IntegrityError:
-                self._record_one_by_one(group, outcomes)
+            except psycopg.IntegrityError:
+                await self._record_one_by_one(group)
                 return
             except Exception as error:
-                logger.exception("recording a batch failed", extra={"commands": len(group)})
-                outcomes.extend((p, error) for p in group)
+                if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+                    await self._drop_connection()
+                else:
+                    logger.exception("recording a batch failed", extra={"commands": len(group)})
+                for pending in group:
+                    _fail(pending, error)
                 return
-            positions = {
-                (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
-                for r in recordings
-            }
             self.batches += 1
             self.commands += len(group)
-            outcomes.extend((p, positions[p.change.last_event]) for p in group)
+            for pending in group:
+                if not pending.future.done():
+                    pending.future.set_result(positions[pending.change.last_event])
             return
 
-    def _record_one_by_one(
-        self, group: list[_Pending], outcomes: list[tuple[_Pending, int | BaseException]]
-    ) -> None:
+    async def _record_one_by_one(self, group: list[_Pending]) -> None:
         """A constraint the checks did not foresee failed: find the culprit alone."""
         if len(group) == 1:
-            outcomes.append((group[0], Stale()))
+            _fail(group[0], Stale())
             return
         for pending in group:
-            self._record_into([pending], outcomes)
+            await self._record([pending])
+
+    async def _write(self, batch: Batch) -> dict[tuple[object, int], int]:
+        """One transaction; the position of every event, by (aggregate id, version)."""
+        events = [e for change in batch.changes for e in change.events]
+        stored = [self._app.mapper.to_stored_event(e) for e in events]
+        conn = await self._connection()
+        async with conn.transaction(), conn.cursor() as cur:
+            for statement in self._lock:
+                await cur.execute(statement, prepare=True)
+            await cur.execute(self._notify)
+            found: dict[str, Rows] = {}
+            for name, (query, params) in batch.checks().items():
+                await cur.execute(query, params, prepare=True)
+                found[name] = await cur.fetchall()
+            batch.verify(found)
+            for statement, rows in batch.writes_before_events():
+                await cur.executemany(statement, rows)
+            await cur.execute(
+                INSERT_EVENTS,
+                (
+                    [s.originator_id for s in stored],
+                    [s.originator_version for s in stored],
+                    [s.topic for s in stored],
+                    [s.state for s in stored],
+                ),
+                prepare=True,
+            )
+            ids = [int(str(row[0])) for row in await cur.fetchall()]
+            for statement, rows in batch.writes_after_events():
+                await cur.executemany(statement, rows)
+        return {
+            (s.originator_id, s.originator_version): i for s, i in zip(stored, ids, strict=True)
+        }
+
+    async def _connection(self) -> Conn:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, application_name="taskstream command writer"
+            )
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
 
 
-def _settle(outcomes: list[tuple[_Pending, int | BaseException]]) -> None:
-    """Thread futures directly; each event loop's futures in one callback on that loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, int | BaseException]]] = {}
-    for pending, outcome in outcomes:
-        if pending.loop is None:
-            _resolve(pending.future, outcome)
-        else:
-            by_loop.setdefault(pending.loop, []).append((pending, outcome))
-    for loop, items in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
-            loop.call_soon_threadsafe(_resolve_all, items)
-
-
-def _resolve_all(items: list[tuple[_Pending, int | BaseException]]) -> None:
-    for pending, outcome in items:
-        _resolve(pending.future, outcome)
-
-
-def _resolve(future: Future[int] | asyncio.Future[int], outcome: int | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+def _fail(pending: _Pending, error: BaseException) -> None:
+    if not pending.future.done():
+        pending.future.set_exception(error)

@@ -4,8 +4,9 @@ batch fails alone; the others are recorded."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -29,36 +30,47 @@ def app(database_url: str) -> Iterator[TaskstreamApplication]:
     application.close()
 
 
-def in_one_batch(app: TaskstreamApplication, changes: list[Change]) -> list[Future[int]]:
-    """Queued before the writer starts, so its first batch takes them all."""
-    writer = BatchWriter(app)
-    futures = [writer.submit(change) for change in changes]
-    writer.start()
-    for future in futures:
-        future.exception(timeout=10)
-    writer.stop()
-    return futures
+def in_one_batch(
+    app: TaskstreamApplication, database_url: str, changes: list[Change]
+) -> list[int | BaseException]:
+    """Queued before the writer runs, so its first batch takes them all."""
+
+    async def record() -> list[int | BaseException]:
+        writer = BatchWriter(app, DatabaseAddress.parse(database_url).conninfo())
+        answers = [asyncio.ensure_future(writer.record(change)) for change in changes]
+        await asyncio.sleep(0)
+        running = asyncio.create_task(writer.run())
+        try:
+            return await asyncio.gather(*answers, return_exceptions=True)
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+    return asyncio.run(record())
 
 
 def versions(app: TaskstreamApplication, aggregate_id: UUID) -> list[int]:
     return [e.originator_version for e in app.recorder.select_events(aggregate_id)]
 
 
-def test_a_stale_command_fails_alone_in_its_batch(app: TaskstreamApplication) -> None:
+def test_a_stale_command_fails_alone_in_its_batch(
+    app: TaskstreamApplication, database_url: str
+) -> None:
     project = app.create_project(CTX, uuid4(), "p", None)
     app.record(project)
     stale = app.update_project(CTX, project.aggregate.id, None, "late", None)
     app.record(app.update_project(CTX, project.aggregate.id, None, "first", None))
     fresh = app.create_project(CTX, uuid4(), "q", None)
-    refused, recorded = in_one_batch(app, [stale.change, fresh.change])
-    assert isinstance(refused.exception(), Stale)
-    assert recorded.result() > 0
+    refused, recorded = in_one_batch(app, database_url, [stale.change, fresh.change])
+    assert isinstance(refused, Stale)
+    assert isinstance(recorded, int)
     assert versions(app, project.aggregate.id) == [1, 2]
     assert versions(app, fresh.aggregate.id) == [1]
 
 
 def test_a_create_of_an_existing_id_is_refused_though_its_version_is_not_read(
-    app: TaskstreamApplication,
+    app: TaskstreamApplication, database_url: str
 ) -> None:
     """Creates skip the version check (Change.checked_versions): the events table's
     key must refuse a second version 1, and only that command may fail."""
@@ -67,9 +79,9 @@ def test_a_create_of_an_existing_id_is_refused_though_its_version_is_not_read(
     again = app.create_project(CTX, taken, "impostor", None)
     fresh = app.create_project(CTX, uuid4(), "q", None)
     assert again.change.checked_versions() == []
-    refused, recorded = in_one_batch(app, [again.change, fresh.change])
-    assert isinstance(refused.exception(), Stale)
-    assert recorded.result() > 0
+    refused, recorded = in_one_batch(app, database_url, [again.change, fresh.change])
+    assert isinstance(refused, Stale)
+    assert isinstance(recorded, int)
     assert versions(app, taken) == [1]
     assert app.repository.get(taken).name == "original"
     assert versions(app, fresh.aggregate.id) == [1]
