@@ -8,13 +8,19 @@ them is answered). Each command keeps its own optimistic concurrency (changes.Ba
 a rejected command leaves the batch with its own error and the others are recorded
 without it.
 
+A batch takes the commands waiting only once it holds the table lock. The processes'
+batches hold that lock in turn, each through its commit's fsync, so the wait for it
+is when most commands arrive: taken after it, they join the batch instead of queueing
+behind it. Here, at 32 clients on two processes, batches grew from about 6 commands
+to about 12, and throughput from about 1,250 to about 1,600 commands/s.
+
 The writer speaks to PostgreSQL itself, through an async connection, rather than
 through the library's synchronous recorder on a thread: handing every command to a
 thread and its answer back, under one GIL, held two workers at about 1,150 commands/s
-at 32 clients here, against about 1,250 on the loop. It writes
-exactly what the recorder writes (its lock statements, its NOTIFY, our array insert,
-events encoded by the application's mapper); `TaskstreamApplication.record` remains
-the synchronous path for tools and tests.
+at 32 clients here, against about 1,250 on the loop. It writes exactly what the
+recorder writes (its lock statements, its NOTIFY, our array insert, events encoded by
+the application's mapper); `TaskstreamApplication.record` remains the synchronous
+path for tools and tests.
 """
 
 from __future__ import annotations
@@ -73,25 +79,28 @@ class BatchWriter:
                 await self._arrived.wait()
                 self._arrived.clear()
                 while self._pending:
-                    group = self._pending[: self._max_batch]
-                    del self._pending[: self._max_batch]
-                    await self._record(group)
+                    await self._record(self._take(self._max_batch), gather=True)
         finally:
             if self._conn is not None:
                 await self._conn.close()
 
-    async def _record(self, group: list[_Pending]) -> None:
+    def _take(self, room: int) -> list[_Pending]:
+        group = [p for p in self._pending[:room] if not p.future.done()]
+        del self._pending[:room]
+        return group
+
+    async def _record(self, group: list[_Pending], *, gather: bool = False) -> None:
+        """Records `group` in one transaction; with `gather`, joined by whatever arrived
+        while the table lock was awaited (the other processes' batches hold it in
+        turn), so batches grow with contention instead of queueing behind it."""
         while group:
-            group = [p for p in group if not p.future.done()]
-            if not group:
-                return
-            batch = Batch([p.change for p in group])
             try:
-                positions = await self._write(batch)
+                positions = await self._write(group, gather)
             except Rejected as rejected:
                 for index, error in rejected.rejections.items():
                     _fail(group[index], error)
                 group = [p for i, p in enumerate(group) if i not in rejected.rejections]
+                gather = False
                 continue
             except psycopg.IntegrityError:
                 await self._record_one_by_one(group)
@@ -119,14 +128,18 @@ class BatchWriter:
         for pending in group:
             await self._record([pending])
 
-    async def _write(self, batch: Batch) -> dict[tuple[object, int], int]:
-        """One transaction; the position of every event, by (aggregate id, version)."""
-        events = [e for change in batch.changes for e in change.events]
-        stored = [self._app.mapper.to_stored_event(e) for e in events]
+    async def _write(self, group: list[_Pending], gather: bool) -> dict[tuple[object, int], int]:
+        """One transaction; the position of every event, by (aggregate id, version).
+        With `gather`, `group` is extended once the lock is held."""
         conn = await self._connection()
         async with conn.transaction(), conn.cursor() as cur:
             for statement in self._lock:
                 await cur.execute(statement, prepare=True)
+            if gather:
+                group.extend(self._take(self._max_batch - len(group)))
+            batch = Batch([p.change for p in group])
+            events = [e for change in batch.changes for e in change.events]
+            stored = [self._app.mapper.to_stored_event(e) for e in events]
             await cur.execute(self._notify)
             found: dict[str, Rows] = {}
             for name, (query, params) in batch.checks().items():

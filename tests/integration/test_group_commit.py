@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 
 from services.command.application import TaskstreamApplication
 from services.command.changes import Change, Stale
 from services.command.domain.base import Context
 from services.command.writer import BatchWriter
-from shared.database import DatabaseAddress
+from shared.database import EVENTS_TABLE, DatabaseAddress
+from tests.support import eventually
 
 CTX = Context(uuid4(), "test", datetime.now(UTC))
 
@@ -92,3 +94,48 @@ def test_an_update_still_reads_the_version_it_relies_on(app: TaskstreamApplicati
     app.record(project)
     renamed = app.update_project(CTX, project.aggregate.id, None, "r", None)
     assert renamed.change.checked_versions() == [project.aggregate.id]
+
+
+def test_commands_arriving_while_the_table_lock_is_awaited_join_the_batch(
+    app: TaskstreamApplication, database_url: str
+) -> None:
+    """Another process's batch holds the lock: what arrives meanwhile is recorded with
+    the command that was already waiting, in one transaction."""
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+
+    async def record() -> tuple[list[int], int]:
+        writer = BatchWriter(app, conninfo)
+        running = asyncio.create_task(writer.run())
+        async with await psycopg.AsyncConnection.connect(conninfo) as other:
+            await other.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+            first = asyncio.ensure_future(
+                writer.record(app.create_project(CTX, uuid4(), "first", None).change)
+            )
+            await eventually(lambda: _waiting_for_lock(conninfo), what="the writer waiting")
+            later = [
+                asyncio.ensure_future(
+                    writer.record(app.create_project(CTX, uuid4(), f"p{n}", None).change)
+                )
+                for n in range(5)
+            ]
+            await asyncio.sleep(0)
+            await other.commit()
+        positions = await asyncio.gather(first, *later)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        return positions, writer.batches
+
+    positions, batches = asyncio.run(record())
+    assert batches == 1
+    assert len(set(positions)) == 6
+
+
+async def _waiting_for_lock(conninfo: str) -> bool:
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = 'taskstream command writer' AND wait_event_type = 'Lock'"
+        )
+        row = await cur.fetchone()
+        return bool(row and row[0])
