@@ -111,9 +111,12 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
     from services.projector.consumer import Projector
     from services.projector.sweep import sweep_forever
     from shared.database import DatabaseAddress
+    from shared.heap import freeze_startup_heap
 
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
     projector = Projector(conninfo, settings.require_nats_url(), settings.nats_stream)
+
+    freeze_startup_heap()
 
     async def project_and_sweep() -> None:
         async with asyncio.TaskGroup() as tasks:

@@ -27,14 +27,15 @@ async def nats_reachable(url: str) -> bool:
     """A NATS server greets every TCP client with an INFO line; that is enough to know."""
     parts = urlsplit(url)
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222),
-            PROBE_TIMEOUT,
-        )
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            reader, writer = await asyncio.open_connection(
+                parts.hostname or "127.0.0.1", parts.port or 4222
+            )
     except (OSError, TimeoutError):
         return False
     try:
-        greeting = await asyncio.wait_for(reader.readline(), PROBE_TIMEOUT)
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            greeting = await reader.readline()
         return greeting.startswith(b"INFO")
     except (OSError, TimeoutError):
         return False

@@ -9,7 +9,6 @@ carry a `worker` label.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -97,7 +96,7 @@ class StreamTail:
 async def stream_tail(nats_url: str, stream: str) -> StreamTail | None:
     """The stream's last sequence and the position of its last taskstream event."""
     try:
-        nc = await asyncio.wait_for(connect(nats_url, name="taskstream-metrics"), SCRAPE_TIMEOUT)
+        nc = await connect(nats_url, name="taskstream-metrics", within=SCRAPE_TIMEOUT)
     except (NatsError, OSError, TimeoutError):
         logger.warning("metrics: NATS is unreachable")
         return None

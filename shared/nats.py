@@ -26,8 +26,8 @@ async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
     async def _log_reconnect() -> None:
         logger.info("nats reconnected", extra={"client": name})
 
-    return await asyncio.wait_for(
-        nats.connect(
+    async with asyncio.timeout(within):
+        return await nats.connect(
             url,
             name=name,
             connect_timeout=min(within, 2.0),
@@ -36,9 +36,7 @@ async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
             allow_reconnect=True,
             disconnected_cb=_log_disconnect,
             reconnected_cb=_log_reconnect,
-        ),
-        within,
-    )
+        )
 
 
 def stream_config(stream: str) -> StreamConfig:

@@ -25,6 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import logs
+from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
 from shared.settings import Settings
 
@@ -78,6 +79,7 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     sock.listen(2048)
     sock.set_inheritable(True)
     logger.info("listening", extra={"host": settings.host, "port": port, "pid": os.getpid()})
+    freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -73,7 +73,8 @@ class PullFeed:
             self._changed.clear()
             deadline = self._requested_at + self._expires + _GRACE - time.monotonic()
             try:
-                await asyncio.wait_for(self._changed.wait(), max(deadline, self._expires))
+                async with asyncio.timeout(max(deadline, self._expires)):
+                    await self._changed.wait()
             except TimeoutError:
                 raise FeedError("JetStream left a pull request unanswered") from None
             await asyncio.sleep(0)

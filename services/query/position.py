@@ -49,9 +49,8 @@ class PositionWatcher:
             return True
         async with self._changed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.position >= position), timeout
-                )
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait_for(lambda: self.position >= position)
         return self.position >= position
 
     async def _follow(self) -> None:
