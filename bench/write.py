@@ -4,7 +4,6 @@ and the relay's rate into JetStream."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import threading
 import time
@@ -22,6 +21,7 @@ from services.command.domain.project import Project
 from services.command.relay import Relay
 from services.command.writer import BatchWriter
 from shared.auth import issue_token
+from shared.background import background
 from shared.database import DatabaseAddress
 from shared.nats import connect
 
@@ -105,7 +105,6 @@ def _threads(app: TaskstreamApplication, ctx: Context, result: Result) -> None:
 
 async def _grouped(app: TaskstreamApplication, conninfo: str, ctx: Context, result: Result) -> None:
     writer = BatchWriter(app, conninfo)
-    running = asyncio.create_task(writer.run())
     deadline = time.perf_counter() + result.seconds
 
     async def client() -> None:
@@ -116,11 +115,9 @@ async def _grouped(app: TaskstreamApplication, conninfo: str, ctx: Context, resu
             result.latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(result.clients)))
+    async with background(writer.run()):
+        await asyncio.gather(*(client() for _ in range(result.clients)))
     result.seconds = time.perf_counter() - started
-    running.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await running
 
 
 async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from services.command.application import TaskstreamApplication
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from shared import migrate
@@ -101,3 +102,13 @@ def settings(database_url: str, nats_url: str, tmp_path: Path) -> Settings:
         jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
         data_dir=tmp_path,
     )
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[TaskstreamApplication]:
+    """The write side's application on this test's database."""
+    application = TaskstreamApplication(
+        env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2)
+    )
+    yield application
+    application.close()

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from shared.background import background
 from shared.nats import connect
 
 
@@ -36,18 +37,9 @@ class Service(Protocol):
     async def run(self) -> None: ...
 
 
-@contextlib.asynccontextmanager
-async def running(*services: Service) -> AsyncIterator[None]:
+def running(*services: Service) -> contextlib.AbstractAsyncContextManager[None]:
     """Each service's `run()` in the background for the block, cancelled after it."""
-    tasks = [asyncio.create_task(service.run()) for service in services]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    return background(*(service.run() for service in services))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from services.command.relay import Relay
 from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
 from shared.auth import TokenCache
+from shared.background import background
 from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.metrics import metrics_router
@@ -42,23 +43,13 @@ def create_app(settings: Settings) -> FastAPI:
         application = TaskstreamApplication(env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW))
         writer = BatchWriter(application, address.conninfo())
         relay = Relay(application, address.conninfo(), nats_url, settings.nats_stream)
-        tasks = [
-            asyncio.create_task(writer.run(), name="writer"),
-            asyncio.create_task(relay.run(), name="relay"),
-            asyncio.create_task(_purge_idempotency_keys(application), name="purge"),
-        ]
         app.state.application = application
-        app.state.relay = relay
         app.state.writer = writer
         app.state.commands = Commands(application, writer)
         try:
-            yield
+            async with background(writer.run(), relay.run(), _purge_idempotency_keys(application)):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             application.close()
 
     app = FastAPI(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -15,6 +14,7 @@ from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
+from shared.background import background
 from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.metrics import metrics_router
@@ -38,15 +38,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
         await pool.open()
         watcher = PositionWatcher(conninfo, app.state.cache)
-        watcher_task = asyncio.create_task(watcher.run(), name="position-watcher")
         app.state.pool = pool
         app.state.watcher = watcher
         try:
-            yield
+            async with background(watcher.run()):
+                yield
         finally:
-            watcher_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher_task
             await pool.close()
 
     app = FastAPI(

@@ -5,31 +5,19 @@ batch fails alone; the others are recorded."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import psycopg
-import pytest
 
 from services.command.application import TaskstreamApplication
 from services.command.changes import Change, Stale
 from services.command.domain.base import Context
 from services.command.writer import BatchWriter
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from tests.support import eventually
+from tests.support import eventually, running
 
 CTX = Context(uuid4(), "test", datetime.now(UTC))
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[TaskstreamApplication]:
-    application = TaskstreamApplication(
-        env=DatabaseAddress.parse(database_url).eventsourcing_env(4, 0)
-    )
-    yield application
-    application.close()
 
 
 def in_one_batch(
@@ -41,13 +29,8 @@ def in_one_batch(
         writer = BatchWriter(app, DatabaseAddress.parse(database_url).conninfo())
         answers = [asyncio.ensure_future(writer.record(change)) for change in changes]
         await asyncio.sleep(0)
-        running = asyncio.create_task(writer.run())
-        try:
+        async with running(writer):
             return await asyncio.gather(*answers, return_exceptions=True)
-        finally:
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
 
     return asyncio.run(record())
 
@@ -105,8 +88,7 @@ def test_commands_arriving_while_the_table_lock_is_awaited_join_the_batch(
 
     async def record() -> tuple[list[int], int]:
         writer = BatchWriter(app, conninfo)
-        running = asyncio.create_task(writer.run())
-        async with await psycopg.AsyncConnection.connect(conninfo) as other:
+        async with running(writer), await psycopg.AsyncConnection.connect(conninfo) as other:
             await other.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
             first = asyncio.ensure_future(
                 writer.record(app.create_project(CTX, uuid4(), "first", None).change)
@@ -120,10 +102,7 @@ def test_commands_arriving_while_the_table_lock_is_awaited_join_the_batch(
             ]
             await asyncio.sleep(0)
             await other.commit()
-        positions = await asyncio.gather(first, *later)
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+            positions = await asyncio.gather(first, *later)
         return positions, writer.batches
 
     positions, batches = asyncio.run(record())

@@ -28,20 +28,13 @@ STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
 
 
 @pytest.fixture
-def client(
-    database_url: str, postgres_server: EmbeddedPostgres, nats_url: str
-) -> Iterator[TestClient]:
+def client(database_url: str, settings: Settings) -> Iterator[TestClient]:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     database = database_url.rsplit("/", 1)[1]
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
-    settings = Settings(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
-        query_cache_megabytes=0,
-    )
-    with TestClient(create_app(settings)) as test_client:
+    uncached = settings.model_copy(update={"query_cache_megabytes": 0})
+    with TestClient(create_app(uncached)) as test_client:
         test_client.headers["X-Tenant-Token"] = issue_token(JWT_SECRET, TENANT, 600)
         yield test_client
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import psycopg
-import pytest
 
 from services.command.application import UNSET, TaskstreamApplication
 from services.command.domain.base import Context
@@ -24,15 +22,6 @@ from tests.support import check_against_schemas, eventually, running, stream_mes
 from tests.workload import mixed_workload
 
 TENANT = uuid4()
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[TaskstreamApplication]:
-    application = TaskstreamApplication(
-        env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2)
-    )
-    yield application
-    application.close()
 
 
 def ctx() -> Context:

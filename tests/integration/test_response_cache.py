@@ -69,15 +69,10 @@ class Reader:
 
 
 @pytest.fixture
-def reader(database_url: str, nats_url: str) -> Iterator[Reader]:
-    settings = Settings(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
-        min_position_wait_seconds=0.3,
-    )
-    with TestClient(create_app(settings)) as client:
-        yield Reader(client, DatabaseAddress.parse(database_url).conninfo())
+def reader(settings: Settings) -> Iterator[Reader]:
+    quick = settings.model_copy(update={"min_position_wait_seconds": 0.3})
+    with TestClient(create_app(quick)) as client:
+        yield Reader(client, DatabaseAddress.parse(settings.require_database_url()).conninfo())
 
 
 def name_of(answer: httpx.Response) -> str:
