@@ -304,6 +304,29 @@ def test_a_cursor_this_api_did_not_issue_is_a_400_problem(stack: Stack, path: st
         problem(me.read(path, {"cursor": cursor, "limit": 1}), 400)
 
 
+def test_a_cursor_continues_only_the_list_it_came_from(stack: Stack) -> None:
+    me, other = Client(stack), Client(stack)
+    project = me.project()
+    tasks = in_order(as_read(me.task(project["id"], f"t{i}")) for i in range(2))
+    filtered = {"project_id": project["id"]}
+    cursor = me.get("/tasks", {**filtered, "limit": 1})["next_cursor"]
+    assert isinstance(cursor, str)
+    assert me.get("/tasks", {**filtered, "limit": 5, "cursor": cursor}) == {
+        "items": tasks[1:],
+        "next_cursor": None,
+    }
+    elsewhere: list[tuple[Client, str, dict[str, str]]] = [
+        (me, "/tasks", {}),
+        (me, "/tasks", {**filtered, "status": "pending"}),
+        (me, "/projects", {}),
+        (me, "/tags", {}),
+        (other, "/tasks", filtered),
+    ]
+    for reader, path, params in elsewhere:
+        body = problem(reader.read(path, {**params, "cursor": cursor}), 400)
+        assert "start again" in body["detail"], (path, params)
+
+
 # 3. Filters ------------------------------------------------------------------------------
 
 STATUSES = ["pending", "in_progress", "done", "cancelled"]

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.query import queries
 from services.query.deps import READ_HEADERS, ReadDep
-from services.query.pagination import decode_cursor, page_body
+from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.schemas import ProjectDetail, ProjectPage
 from shared.problems import not_found, problem_responses
 
@@ -39,7 +39,8 @@ async def get_project(project_id: UUID, read: ReadDep) -> Response:
     "/projects", responses={200: {"model": ProjectPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
 )
 async def list_projects(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
+    scope = list_scope("projects", read.caller.tenant_id)
     items, next_key = await queries.project_page(
-        read.conn, read.caller.tenant_id, decode_cursor(cursor), limit
+        read.conn, read.caller.tenant_id, decode_cursor(cursor, scope), limit
     )
-    return read.json(page_body(items, next_key))
+    return read.json(page_body(items, next_key, scope))

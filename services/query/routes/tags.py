@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from services.query import queries
 from services.query.deps import READ_HEADERS, ReadDep
-from services.query.pagination import decode_cursor, page_body
+from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.routes.projects import NOT_MODIFIED, Limit
 from services.query.schemas import Tag, TagPage
 from shared.problems import not_found, problem_responses
@@ -21,10 +21,11 @@ router = APIRouter(prefix="/api/v1", tags=["tags"], responses=problem_responses(
     "/tags", responses={200: {"model": TagPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
 )
 async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
+    scope = list_scope("tags", read.caller.tenant_id)
     items, next_key = await queries.tag_page(
-        read.conn, read.caller.tenant_id, decode_cursor(cursor), limit
+        read.conn, read.caller.tenant_id, decode_cursor(cursor, scope), limit
     )
-    return read.json(page_body(items, next_key))
+    return read.json(page_body(items, next_key, scope))
 
 
 @router.get(

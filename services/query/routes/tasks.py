@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.query import queries
 from services.query.deps import READ_HEADERS, ReadDep
-from services.query.pagination import decode_cursor, page_body
+from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.routes.projects import NOT_MODIFIED, Limit
 from services.query.schemas import Task, TaskPage
 from shared.problems import not_found, problem_responses
@@ -31,16 +31,18 @@ async def list_tasks(
     cursor: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Filters combine; ids of another tenant simply match nothing."""
+    tenant_id = read.caller.tenant_id
+    scope = list_scope("tasks", tenant_id, project_id=project_id, status=status, tag_id=tag_id)
     items, next_key = await queries.task_page(
         read.conn,
-        read.caller.tenant_id,
-        decode_cursor(cursor),
+        tenant_id,
+        decode_cursor(cursor, scope),
         limit,
         project_id=project_id,
         status=status,
         tag_id=tag_id,
     )
-    return read.json(page_body(items, next_key))
+    return read.json(page_body(items, next_key, scope))
 
 
 @router.get(
