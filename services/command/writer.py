@@ -38,6 +38,10 @@ from services.command.recorder import INSERT_EVENTS
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
+# A writer stalled inside its transaction (a frozen process, a blocked loop) would hold
+# the events table's lock and stop every command process; PostgreSQL ends its session
+# after this long instead. Other writers give up waiting for that lock after as long.
+IDLE_IN_TRANSACTION_TIMEOUT = 5.0
 Conn = psycopg.AsyncConnection[tuple[object, ...]]
 
 
@@ -49,11 +53,17 @@ class _Pending:
 
 class BatchWriter:
     def __init__(
-        self, app: TaskstreamApplication, conninfo: str, *, max_batch: int = MAX_BATCH
+        self,
+        app: TaskstreamApplication,
+        conninfo: str,
+        *,
+        max_batch: int = MAX_BATCH,
+        idle_timeout: float = IDLE_IN_TRANSACTION_TIMEOUT,
     ) -> None:
         self._app = app
         self._conninfo = conninfo
         self._max_batch = max_batch
+        self._idle_timeout_ms = int(idle_timeout * 1000)
         self._pending: list[_Pending] = []
         self._arrived = asyncio.Event()
         self._conn: Conn | None = None
@@ -106,12 +116,20 @@ class BatchWriter:
                 await self._record_one_by_one(group)
                 return
             except Exception as error:
+                failure = error
                 if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
                     await self._drop_connection()
+                elif self._conn is not None and self._conn.broken:
+                    # The server ended the session (e.g. its idle-in-transaction timeout):
+                    # to the client, an unavailable database, worth a retry.
+                    await self._drop_connection()
+                    failure = psycopg.OperationalError(f"the writer's session ended: {error}")
+                    failure.__cause__ = error
+                    logger.warning("the writer's session ended", extra={"error": str(error)})
                 else:
                     logger.exception("recording a batch failed", extra={"commands": len(group)})
                 for pending in group:
-                    _fail(pending, error)
+                    _fail(pending, failure)
                 return
             self.batches += 1
             self.commands += len(group)
@@ -168,7 +186,9 @@ class BatchWriter:
     async def _connection(self) -> Conn:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
-                self._conninfo, application_name="taskstream command writer"
+                self._conninfo,
+                application_name="taskstream command writer",
+                options=f"-c idle_in_transaction_session_timeout={self._idle_timeout_ms}",
             )
         return self._conn
 

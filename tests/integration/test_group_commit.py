@@ -5,10 +5,13 @@ batch fails alone; the others are recorded."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import psycopg
+import pytest
 
 from services.command.application import TaskstreamApplication
 from services.command.changes import Change, Stale
@@ -118,3 +121,41 @@ async def _waiting_for_lock(conninfo: str) -> bool:
         )
         row = await cur.fetchone()
         return bool(row and row[0])
+
+
+def test_a_writer_stalled_inside_its_transaction_lets_go_of_the_table_lock(
+    app: TaskstreamApplication, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen writer must not stop every command process: PostgreSQL ends its
+    session, the lock goes, and the writer's commands fail instead of hanging."""
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    encode = app.mapper.to_stored_event
+
+    def frozen(event: object) -> object:
+        time.sleep(1.5)  # while the transaction holds the lock
+        return encode(event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.mapper, "to_stored_event", frozen)
+    locked: list[bool] = []
+
+    def other_writer() -> None:
+        time.sleep(0.8)
+        with psycopg.connect(conninfo) as conn:
+            conn.execute("SET lock_timeout = '300ms'")
+            conn.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+            locked.append(True)
+
+    async def record() -> BaseException | int:
+        writer = BatchWriter(app, conninfo, idle_timeout=0.3)
+        answer = asyncio.ensure_future(
+            writer.record(app.create_project(CTX, uuid4(), "frozen", None).change)
+        )
+        async with running(writer):
+            return (await asyncio.gather(answer, return_exceptions=True))[0]
+
+    probe = threading.Thread(target=other_writer)
+    probe.start()
+    answer = asyncio.run(record())
+    probe.join()
+    assert locked == [True]
+    assert isinstance(answer, psycopg.OperationalError)
