@@ -67,11 +67,12 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     document_problems(app)
     install_domain_errors(app)
-    app.include_router(health_router())
-    app.include_router(metrics_router(command_metrics.gather))
+    # The API's routes first: FastAPI tries routers in order on every request.
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(tags.router)
+    app.include_router(health_router())
+    app.include_router(metrics_router(command_metrics.gather))
     return app
 
 

@@ -50,7 +50,7 @@ async def command_call(request: Request) -> Call:
         commands=state.commands,
         if_match=parse_if_match(request.headers.get("if-match")),
         idempotency_key=request.headers.get("idempotency-key"),
-        path=request.url.path,
+        path=request.scope["path"],
     )
 
 

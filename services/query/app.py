@@ -63,11 +63,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
-    app.include_router(health_router())
-    app.include_router(metrics_router(query_metrics.gather))
+    # The API's routes first: FastAPI tries routers in order on every request.
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(tags.router)
+    app.include_router(health_router())
+    app.include_router(metrics_router(query_metrics.gather))
     if settings.query_cache_megabytes:
         app.add_middleware(CachedReads)
     return app
