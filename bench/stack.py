@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import free_port
 from shared import migrate
+from shared.settings import service_environment
 
 SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105 (throwaway)
 
@@ -58,16 +58,17 @@ def services(
 ) -> Iterator[BenchStack]:
     command_port, query_port = free_port(), free_port()
     environ = {
-        **os.environ,
+        **service_environment(
+            database_url=database_url,
+            nats_url=nats_url,
+            jwt_secret=SECRET,
+            command_port=command_port,
+            query_port=query_port,
+            command_workers=workers,
+            query_workers=workers,
+            log_level="WARNING",
+        ),
         **(env or {}),
-        "TASKSTREAM_DATABASE_URL": database_url,
-        "TASKSTREAM_NATS_URL": nats_url,
-        "TASKSTREAM_JWT_SECRET": SECRET,
-        "TASKSTREAM_COMMAND_PORT": str(command_port),
-        "TASKSTREAM_QUERY_PORT": str(query_port),
-        "TASKSTREAM_COMMAND_WORKERS": str(workers),
-        "TASKSTREAM_QUERY_WORKERS": str(workers),
-        "TASKSTREAM_LOG_LEVEL": "WARNING",
     }
     stack = BenchStack(
         database_url, nats_url, f"http://127.0.0.1:{command_port}", f"http://127.0.0.1:{query_port}"

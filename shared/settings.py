@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -54,3 +55,13 @@ class Settings(BaseSettings):
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def service_environment(**values: object) -> dict[str, str]:
+    """This process's environment plus `values`, spelled as the services read them, for
+    starting service processes (dev stack, tests, benchmarks). A name that is not a
+    setting is refused here rather than silently ignored by the child."""
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigurationError(f"not settings: {', '.join(unknown)}; see shared/settings.py")
+    return {**os.environ, **{f"TASKSTREAM_{k.upper()}": str(v) for k, v in values.items()}}

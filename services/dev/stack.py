@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import secrets
 import signal
 import subprocess
@@ -26,7 +25,7 @@ from services.dev.postgres import EmbeddedPostgres
 from shared import migrate
 from shared.auth import issue_token
 from shared.lifetime import die_with_parent
-from shared.settings import Settings
+from shared.settings import Settings, service_environment
 
 logger = logging.getLogger(__name__)
 DATABASE = "taskstream"
@@ -43,12 +42,7 @@ def run_dev_stack(settings: Settings) -> int:
         database_url = settings.database_url or servers.enter_context(_postgres(data_dir))
         nats_url = settings.nats_url or servers.enter_context(_nats(data_dir))
         migrate.upgrade(database_url)
-        env = {
-            **os.environ,
-            "TASKSTREAM_DATABASE_URL": database_url,
-            "TASKSTREAM_NATS_URL": nats_url,
-            "TASKSTREAM_JWT_SECRET": secret,
-        }
+        env = service_environment(database_url=database_url, nats_url=nats_url, jwt_secret=secret)
         with _children(env) as children:
             _announce(settings, database_url, nats_url, issue_token(secret, tenant, None, "dev"))
             return _supervise(children, stop)

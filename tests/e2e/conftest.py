@@ -20,6 +20,7 @@ import pytest
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from shared import migrate
+from shared.settings import service_environment
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
 
 
@@ -102,15 +103,14 @@ def run_stack(database_url: str, nats_url: str, logs: Path) -> Iterator[Stack]:
     """The three services as processes against a migrated database; stopped afterwards."""
     migrate.upgrade(database_url)
     command_port, query_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "TASKSTREAM_DATABASE_URL": database_url,
-        "TASKSTREAM_NATS_URL": nats_url,
-        "TASKSTREAM_JWT_SECRET": JWT_SECRET,
-        "TASKSTREAM_COMMAND_PORT": str(command_port),
-        "TASKSTREAM_QUERY_PORT": str(query_port),
-        "TASKSTREAM_MIN_POSITION_WAIT_SECONDS": "1",
-    }
+    env = service_environment(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=JWT_SECRET,
+        command_port=command_port,
+        query_port=query_port,
+        min_position_wait_seconds=1,
+    )
     stack = Stack(
         f"http://127.0.0.1:{command_port}",
         f"http://127.0.0.1:{query_port}",
