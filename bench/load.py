@@ -68,23 +68,23 @@ async def run_load(
     """`request(n)` gives the bytes of the n-th request of a client."""
     result = Result(clients, seconds)
     deadline = time.perf_counter() + seconds
+    loop = asyncio.get_running_loop()
 
     async def client() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
+        transport, connection = await loop.create_connection(_Connection, host, port)
         n = 0
         try:
             while time.perf_counter() < deadline:
                 payload = request(n)
                 n += 1
                 started = time.perf_counter()
-                writer.write(payload)
-                status = await _read_response(reader)
+                status = await connection.exchange(payload)
                 if status == expect:
                     result.latencies.append(time.perf_counter() - started)
                 else:
                     result.failures[status] = result.failures.get(status, 0) + 1
         finally:
-            writer.close()
+            transport.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -92,18 +92,47 @@ async def run_load(
     return result
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-            break
-    if length:
-        await reader.readexactly(length)
-    return status
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection, one request in flight. A protocol rather than a
+    stream reader: the generator's CPU is taken from the two cores it measures."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._answer: asyncio.Future[int] | None = None
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        self._complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_exception(exc or ConnectionError("the server closed the connection"))
+
+    async def exchange(self, payload: bytes) -> int:
+        """The status of the response to `payload`, once it has wholly arrived."""
+        assert self._transport is not None
+        self._answer = asyncio.get_running_loop().create_future()
+        self._transport.write(payload)
+        return await self._answer
+
+    def _complete(self) -> None:
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0 or self._answer is None or self._answer.done():
+            return
+        head = bytes(self._buffer[:end]).lower()
+        length = 0
+        at = head.find(b"\r\ncontent-length:")
+        if at >= 0:
+            line_end = head.find(b"\r\n", at + 2)
+            length = int(head[at + 17 : line_end if line_end >= 0 else len(head)])
+        if len(self._buffer) < end + 4 + length:
+            return
+        del self._buffer[: end + 4 + length]
+        self._answer.set_result(int(head[9:12]))
 
 
 def table(title: str, rows: list[tuple[str, Result]]) -> str:
