@@ -61,10 +61,9 @@ class CoalescingTransport:
     def _flush(self) -> None:
         if not self._pending:
             return
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
+        pending, self._pending = self._pending, []
         if not self._transport.is_closing():
-            self._transport.write(data)
+            self._transport.writelines(pending)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)

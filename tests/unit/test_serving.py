@@ -11,8 +11,8 @@ class RecordingTransport:
         self.sent: list[bytes] = []
         self.closed = False
 
-    def write(self, data: bytes) -> None:
-        self.sent.append(data)
+    def writelines(self, pieces: list[bytes]) -> None:
+        self.sent.append(b"".join(pieces))
 
     def is_closing(self) -> bool:
         return self.closed
