@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import uvloop
+
 from shared import logs
 from shared.settings import ConfigurationError, Settings
 
@@ -131,7 +133,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from shared.database import DatabaseAddress
 
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
-    outcome = asyncio.run(rebuild(conninfo, args.tenant))
+    outcome = uvloop.run(rebuild(conninfo, args.tenant))
     scope = f"tenant {args.tenant}" if args.tenant else "every tenant"
     print(
         f"read model rebuilt for {scope}: {outcome.events} events up to position "
@@ -148,7 +150,7 @@ def _republish(settings: Settings, args: argparse.Namespace) -> int:
         print("taskstream republish: --from must be a position of 1 or more", file=sys.stderr)
         return 2
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
-    count = asyncio.run(
+    count = uvloop.run(
         republish(conninfo, settings.require_nats_url(), settings.nats_stream, args.start)
     )
     print(f"republished {count} events from position {args.start}")
@@ -195,7 +197,7 @@ def _run_until_signalled(work: Coroutine[Any, Any, None]) -> int:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(supervise())
+    uvloop.run(supervise())
     return 0
 
 
