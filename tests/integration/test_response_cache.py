@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from uuid import UUID, uuid4
 
-import httpx
+import httpx2
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -46,9 +46,9 @@ class Reader:
 
     def get(
         self, path: str, tenant: UUID = TENANT, headers: dict[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         token = issue_token(JWT_SECRET, tenant, 600)
-        answer: httpx.Response = self.client.get(
+        answer: httpx2.Response = self.client.get(
             path, headers={"X-Tenant-Token": token, **(headers or {})}
         )
         return answer
@@ -75,7 +75,7 @@ def reader(settings: Settings) -> Iterator[Reader]:
         yield Reader(client, DatabaseAddress.parse(settings.require_database_url()).conninfo())
 
 
-def name_of(answer: httpx.Response) -> str:
+def name_of(answer: httpx2.Response) -> str:
     assert answer.status_code == 200, answer.text
     return str(answer.json()["name"])
 
