@@ -42,7 +42,7 @@ def run(workdir: Path, seconds: float) -> str:
         with services(workdir, database_url, nats_url, ("query",), env=UNCACHED) as stack:
             reads += uvloop.run(_reads(stack, tenant, project, seconds, "from PostgreSQL"))
         with services(workdir, database_url, nats_url, ("command",)) as stack:
-            events, rate = asyncio.run(_projector_rate(stack, database_url, nats_url))
+            events, rate = uvloop.run(_projector_rate(stack, database_url, nats_url))
     lines = [
         table(
             f"Query API at {CONNECTIONS} connections (2 query workers): the nested view of a"
