@@ -31,11 +31,11 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
-from psycopg.pq import TransactionStatus
 
 from services.command.application import TaskstreamApplication
 from services.command.changes import Batch, Change, Rejected, Rows, Stale
 from services.command.recorder import INSERT_EVENTS
+from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -188,7 +188,7 @@ class BatchWriter:
                     await cur.executemany(statement, rows)
                 await cur.execute(b"COMMIT")
             except BaseException:
-                await _roll_back(conn)
+                await roll_back(conn)
                 raise
         return {
             (s.originator_id, s.originator_version): i for s, i in zip(stored, ids, strict=True)
@@ -208,16 +208,6 @@ class BatchWriter:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
-
-
-async def _roll_back(conn: Conn) -> None:
-    """Leaves the connection out of the failed batch's transaction, or closes it."""
-    if conn.closed or conn.broken or conn.info.transaction_status == TransactionStatus.IDLE:
-        return
-    try:
-        await conn.execute(b"ROLLBACK")
-    except psycopg.Error:
-        await conn.close()
 
 
 def _fail(pending: _Pending, error: BaseException) -> None:

@@ -63,7 +63,7 @@ class Projector:
             self._consumed = False
 
     async def _consume(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self._conninfo) as conn:
+        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
             store = ProjectionStore(conn)
             self.tracking = await store.tracking()
             nc = await connect(self._nats_url, name="taskstream-projector")

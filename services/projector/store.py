@@ -13,12 +13,14 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from services.projector import bulk
 from services.projector.affected import Affected, bump_revisions, look_before, recount
 from services.projector.handlers import HANDLERS, Cursor
 from shared.events import EventEnvelope, InvalidEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
 TRACKING_NAME = "read_model"
@@ -56,6 +58,11 @@ def _envelope(message: Incoming) -> EventEnvelope:
 
 class ProjectionStore:
     def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+        if not conn.autocommit:
+            raise ValueError(
+                "ProjectionStore opens its transactions itself: pass it a connection made "
+                "with autocommit=True"
+            )
         self._conn = conn
         self.dead_lettered = 0
 
@@ -72,27 +79,37 @@ class ProjectionStore:
 
     async def apply(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
         """The whole batch in one transaction, folded and written in bulk (bulk.py). A
-        batch holding a message that cannot be applied goes one message at a time."""
+        batch holding a message that cannot be applied goes one message at a time.
+
+        The transaction opens in one message with the tracking row's lock and closes in
+        one with the new position, the notice and COMMIT (shared/transactions.py)."""
         try:
             decoded = [bulk.from_cloudevent(message.payload) for message in batch]
-            async with self._conn.transaction(), self._conn.cursor() as cur:
-                result = await self._current(cur, tracking)
-                fresh = [(p, event) for p, event in decoded if p > result.position]
-                events = [event for _, event in fresh]
-                affected = Affected()
-                for event in events:
-                    affected.add(event.type, event.aggregate_id, event.data, event.tenant_id)
-                await look_before(cur, affected, counts=True)
-                page = bulk.Page()
-                await page.load(self._conn, events)
-                for event in events:
-                    page.fold(event)
-                await page.write(self._conn)
-                await recount(cur, affected)
-                projects = await bump_revisions(cur, affected, rows_written=True)
-                position = max([result.position, *(p for p, _ in fresh)])
-                result = Tracking(batch[-1].stream_sequence, position)
-                await self._save_tracking(cur, result, affected.tenants, projects)
+            async with self._conn.cursor() as cur:
+                try:
+                    await cur.execute(_OPEN)
+                    cur.nextset()
+                    result = _committed(await cur.fetchone(), tracking)
+                    fresh = [(p, event) for p, event in decoded if p > result.position]
+                    events = [event for _, event in fresh]
+                    affected = Affected()
+                    for event in events:
+                        affected.add(event.type, event.aggregate_id, event.data, event.tenant_id)
+                    await look_before(cur, affected, counts=True)
+                    page = bulk.Page()
+                    await page.load(self._conn, events)
+                    for event in events:
+                        page.fold(event)
+                    await page.write(self._conn)
+                    await recount(cur, affected)
+                    projects = await bump_revisions(cur, affected, rows_written=True)
+                    position = max([result.position, *(p for p, _ in fresh)])
+                    result = Tracking(batch[-1].stream_sequence, position)
+                    notice = ProjectionNotice.of(result.position, affected.tenants, projects)
+                    await cur.execute(_close(result, notice))
+                except BaseException:
+                    await roll_back(self._conn)
+                    raise
             return result
         except (Unprocessable, *_HANDLER_ERRORS, KeyError, ValueError, TypeError):
             return await self.apply_one_by_one(batch, tracking)
@@ -167,26 +184,46 @@ class ProjectionStore:
         self.dead_lettered += 1
 
     async def _current(self, cur: Cursor, tracking: Tracking) -> Tracking:
-        """The committed position, locked for this transaction: a rebuild may have moved it
-        past what this process last applied, and events up to it must then be skipped."""
-        await cur.execute(
-            "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE",
-            (TRACKING_NAME,),
-        )
-        row = await cur.fetchone()
-        committed = int(str(row[0])) if row else 0
-        return Tracking(tracking.stream_sequence, max(tracking.position, committed))
+        await cur.execute(_LOCK_TRACKING)
+        return _committed(await cur.fetchone(), tracking)
 
     async def _save_tracking(
         self, cur: Cursor, tracking: Tracking, tenants: set[str], projects: set[str]
     ) -> None:
         """The position, and a notice to the query services, sent on commit."""
-        await cur.execute(
-            "INSERT INTO projection_tracking (name, stream_sequence, position, updated_at)"
-            " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO UPDATE"
-            " SET stream_sequence = EXCLUDED.stream_sequence,"
-            " position = EXCLUDED.position, updated_at = now()",
-            (TRACKING_NAME, tracking.stream_sequence, tracking.position),
-        )
         notice = ProjectionNotice.of(tracking.position, tenants, projects)
-        await cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notice.payload()))
+        await cur.execute(_save(tracking, notice))
+
+
+def _committed(row: tuple[object, ...] | None, tracking: Tracking) -> Tracking:
+    """The committed position, locked for this transaction: a rebuild may have moved it
+    past what this process last applied, and events up to it must then be skipped."""
+    committed = int(str(row[0])) if row else 0
+    return Tracking(tracking.stream_sequence, max(tracking.position, committed))
+
+
+_LOCK_TRACKING = sql.SQL(
+    "SELECT position FROM projection_tracking WHERE name = {} FOR UPDATE"
+).format(sql.Literal(TRACKING_NAME))
+_OPEN = sql.SQL("BEGIN; {}").format(_LOCK_TRACKING)
+
+
+def _save(tracking: Tracking, notice: ProjectionNotice) -> sql.Composed:
+    """The position and the notice (sent on commit) as one message."""
+    return sql.SQL(
+        "INSERT INTO projection_tracking (name, stream_sequence, position, updated_at)"
+        " VALUES ({}, {}, {}, now()) ON CONFLICT (name) DO UPDATE"
+        " SET stream_sequence = EXCLUDED.stream_sequence,"
+        " position = EXCLUDED.position, updated_at = now();"
+        " SELECT pg_notify({}, {})"
+    ).format(
+        sql.Literal(TRACKING_NAME),
+        sql.Literal(tracking.stream_sequence),
+        sql.Literal(tracking.position),
+        sql.Literal(CHANNEL),
+        sql.Literal(notice.payload()),
+    )
+
+
+def _close(tracking: Tracking, notice: ProjectionNotice) -> sql.Composed:
+    return sql.SQL("{}; COMMIT").format(_save(tracking, notice))

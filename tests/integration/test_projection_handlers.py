@@ -55,7 +55,7 @@ def _plain(value: Any) -> Any:
 @pytest.fixture
 async def conn(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[Any, ...]]]:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
-    async with await psycopg.AsyncConnection.connect(conninfo) as connection:
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
         yield connection
 
 

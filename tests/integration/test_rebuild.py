@@ -92,7 +92,9 @@ async def test_the_handlers_make_the_rows_the_bulk_fold_makes(
         last = await asyncio.to_thread(mixed_workload, app, [uuid4() for _ in range(3)], 15)
         await caught_up(database_url, last)
     folded = read_model(database_url)
-    async with await psycopg.AsyncConnection.connect(conninfo(database_url)) as conn:
+    async with await psycopg.AsyncConnection.connect(
+        conninfo(database_url), autocommit=True
+    ) as conn:
         cur = await conn.execute(
             sql.SQL(
                 "SELECT originator_id, originator_version, topic, state, notification_id"
