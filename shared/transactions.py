@@ -2,8 +2,8 @@
 
 Each message sent to PostgreSQL costs the sender far more CPU here than the
 statements in it (docs/decisions.md), so the busiest writers (the command writer,
-the projector) send BEGIN together with their first statements and COMMIT with
-their last, on autocommit connections, instead of through psycopg's
+the projector) send BEGIN together with their first statements (and the projector
+COMMIT with its last), on autocommit connections, instead of through psycopg's
 `transaction()`, which spends a message on each.
 """
 
