@@ -134,7 +134,13 @@ class Relay:
                 )
                 await asyncio.sleep(0.2)
                 tail = await self._read_tail(js)
+                self.published_position = tail.position
+                continue
             self.published_position = tail.position
+            if len(rows) < self._batch_size:
+                # All there was went out: the next commits' notice starts the next batch,
+                # with no query for the few that committed meanwhile.
+                await self._wait_for_events(conn)
 
     async def _publish(
         self, nc: Client, js: JetStreamContext, tail: StreamTail, batch: list[Outgoing]

@@ -119,15 +119,39 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
         affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
 
 
+def needs_statements(affected: Affected, created_projects: set[str]) -> bool:
+    """Whether `recount` and `bump_revisions` (after a bulk write) have anything to do.
+    Not for a batch that only creates projects: no JSON is kept of a project that did
+    not exist, and only task events change a count."""
+    return bool(
+        affected.tasks
+        or affected.tags
+        or affected.counted_tags
+        or affected.retagged_tasks
+        or affected.deleted_projects
+        or not affected.projects <= created_projects
+    )
+
+
 async def bump_revisions(
-    cur: Cursor, affected: Affected, *, rows_written: bool = False
+    cur: Cursor,
+    affected: Affected,
+    *,
+    rows_written: bool = False,
+    created_projects: set[str] | frozenset[str] = frozenset(),
 ) -> set[str]:
     """After the batch, in its transaction: every kept JSON it changed is stale, and
     the views of deleted projects are gone. With `rows_written`, the bulk write has
     already bumped the task rows it rewrote, and only tasks carrying a changed tag
-    are left. Returns the projects whose nested view changed, deleted ones included."""
+    are left. Returns the projects whose nested view changed, deleted ones included.
+
+    Projects this batch created have no kept JSON: when they are all it names, nothing
+    needs a bump, and they are named as changed without one."""
     changed = set(affected.deleted_projects)
-    if affected:
+    only_new = not (affected.tasks or affected.tags) and affected.projects <= created_projects
+    if only_new:
+        changed.update(affected.projects)
+    elif affected:
         await cur.execute(
             _BUMP,
             (list(affected.projects), list(affected.tasks), list(affected.tags)),
@@ -146,8 +170,9 @@ async def bump_revisions(
 
 
 async def recount(cur: Cursor, affected: Affected) -> None:
-    """After a bulk-written batch: counts as the handlers would have kept them."""
-    if affected.projects:
+    """After a bulk-written batch: counts as the handlers would have kept them. Only task
+    events change how many tasks a project holds."""
+    if affected.projects and affected.tasks:
         await cur.execute(_RECOUNT_PROJECTS, (list(affected.projects),), prepare=True)
     if affected.counted_tags:
         await cur.execute(_RECOUNT_TAGS, (list(affected.counted_tags),), prepare=True)

@@ -302,21 +302,47 @@ class Page:
                 ([k[0] for k in self.unlinked], [k[1] for k in self.unlinked]),
             )
         for table, rows in self.rows.items():
-            created = self.created[table]
             values = itemgetter(*COLUMNS[table])
-            fresh = [values(row) for row_id, row in rows.items() if row_id in created]
-            known = [values(row) for row_id, row in rows.items() if row_id not in created]
-            if fresh:
-                await _copy(conn, sql.Identifier(table), COLUMNS[table], fresh)
+            known = [
+                values(row) for row_id, row in rows.items() if row_id not in self.created[table]
+            ]
+            await _add(conn, table, COLUMNS[table], self._fresh(table))
             if known:
                 await _copy_merge(conn, table, COLUMNS[table], known, "id")
-        new_tasks = self.created["tasks"]
-        fresh_links = [(t, g, n) for (t, g), n in self.links.items() if t in new_tasks]
-        known_links = [(t, g, n) for (t, g), n in self.links.items() if t not in new_tasks]
-        if fresh_links:
-            await _copy(conn, sql.Identifier("task_tags"), _LINK_COLUMNS, fresh_links)
+        await _add(conn, "task_tags", _LINK_COLUMNS, self._fresh_links())
+        known_links = [
+            (t, g, n) for (t, g), n in self.links.items() if t not in self.created["tasks"]
+        ]
         if known_links:
             await _copy_merge(conn, "task_tags", _LINK_COLUMNS, known_links, "task_id, tag_id")
+
+    def additions(self) -> list[sql.Composable] | None:
+        """The whole write as statements that need no round trip of their own, when this
+        page only adds rows, few enough for one INSERT per table; else None. The live
+        projector then sends them with its COMMIT: a batch of creates in two messages."""
+        if (
+            any(self.deleted.values())
+            or self.deleted_projects
+            or self.deleted_tags
+            or self.unlinked
+            or any(len(rows) != len(self.created[table]) for table, rows in self.rows.items())
+            or any(t not in self.created["tasks"] for t, _ in self.links)
+        ):
+            return None
+        additions = [(table, COLUMNS[table], self._fresh(table)) for table in COLUMNS]
+        additions.append(("task_tags", _LINK_COLUMNS, self._fresh_links()))
+        if any(len(rows) > INSERT_LIMIT for _, _, rows in additions):
+            return None
+        return [_insert(table, columns, rows) for table, columns, rows in additions if rows]
+
+    def _fresh(self, table: str) -> list[tuple[Any, ...]]:
+        values = itemgetter(*COLUMNS[table])
+        created = self.created[table]
+        return [values(row) for row_id, row in self.rows[table].items() if row_id in created]
+
+    def _fresh_links(self) -> list[tuple[Any, ...]]:
+        new_tasks = self.created["tasks"]
+        return [(t, g, n) for (t, g), n in self.links.items() if t in new_tasks]
 
 
 def _table_of(event_type: str) -> str:
@@ -330,6 +356,32 @@ def _table_of(event_type: str) -> str:
 _LINK_COLUMNS = ("task_id", "tag_id", "tenant_id")
 # Tables whose rows' JSON is kept by the query service, by revision.
 _KEPT_AS_JSON = frozenset({"tasks"})
+
+
+# Up to this many rows, a table's new rows go in one INSERT, one message, where COPY
+# takes two round trips; past it (a rebuild's pages) COPY is cheaper per row.
+INSERT_LIMIT = 500
+
+
+async def _add(
+    conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    """Rows no earlier page can hold (their ids are new), written without a merge."""
+    if len(values) > INSERT_LIMIT:
+        await _copy(conn, sql.Identifier(table), columns, values)
+    elif values:
+        await conn.execute(_insert(table, columns, values))
+
+
+def _insert(table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> sql.Composed:
+    """The rows inline, as JSON that PostgreSQL reads by the table's own row type, so the
+    statement can share a message with others (no parameters)."""
+    rows = orjson.dumps([dict(zip(columns, row, strict=True)) for row in values]).decode()
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    return sql.SQL(
+        "INSERT INTO {table} ({columns}) SELECT {columns}"
+        " FROM json_populate_recordset(NULL::{table}, {rows}::json)"
+    ).format(table=sql.Identifier(table), columns=column_list, rows=sql.Literal(rows))
 
 
 async def _copy(

@@ -16,7 +16,13 @@ import psycopg
 from psycopg import sql
 
 from services.projector import bulk
-from services.projector.affected import Affected, bump_revisions, look_before, recount
+from services.projector.affected import (
+    Affected,
+    bump_revisions,
+    look_before,
+    needs_statements,
+    recount,
+)
 from services.projector.handlers import HANDLERS, Cursor
 from shared.events import EventEnvelope, InvalidEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
@@ -82,7 +88,8 @@ class ProjectionStore:
         batch holding a message that cannot be applied goes one message at a time.
 
         The transaction opens in one message with the tracking row's lock and closes in
-        one with the new position, the notice and COMMIT (shared/transactions.py)."""
+        one with the new position, the notice and COMMIT (shared/transactions.py); a
+        batch that only adds rows sends them in that last message too."""
         try:
             decoded = [bulk.from_cloudevent(message.payload) for message in batch]
             async with self._conn.cursor() as cur:
@@ -100,13 +107,20 @@ class ProjectionStore:
                     await page.load(self._conn, events)
                     for event in events:
                         page.fold(event)
-                    await page.write(self._conn)
-                    await recount(cur, affected)
-                    projects = await bump_revisions(cur, affected, rows_written=True)
+                    created = page.created["projects"]
+                    additions = None
+                    if not needs_statements(affected, created):
+                        additions = page.additions()
+                    if additions is None:
+                        await page.write(self._conn)
+                        await recount(cur, affected)
+                    projects = await bump_revisions(
+                        cur, affected, rows_written=True, created_projects=created
+                    )
                     position = max([result.position, *(p for p, _ in fresh)])
                     result = Tracking(batch[-1].stream_sequence, position)
                     notice = ProjectionNotice.of(result.position, affected.tenants, projects)
-                    await cur.execute(_close(result, notice))
+                    await cur.execute(_close(result, notice, additions or []))
                 except BaseException:
                     await roll_back(self._conn)
                     raise
@@ -225,5 +239,8 @@ def _save(tracking: Tracking, notice: ProjectionNotice) -> sql.Composed:
     )
 
 
-def _close(tracking: Tracking, notice: ProjectionNotice) -> sql.Composed:
-    return sql.SQL("{}; COMMIT").format(_save(tracking, notice))
+def _close(
+    tracking: Tracking, notice: ProjectionNotice, writes: list[sql.Composable]
+) -> sql.Composed:
+    """The batch's remaining writes, the position, the notice and COMMIT: one message."""
+    return sql.SQL("; ").join([*writes, _save(tracking, notice), sql.SQL("COMMIT")])

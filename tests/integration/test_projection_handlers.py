@@ -16,6 +16,7 @@ from services.projector.handlers import HANDLERS
 from services.projector.store import Incoming, ProjectionStore, Tracking
 from shared.database import DatabaseAddress
 from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.projection_notice import CHANNEL, ProjectionNotice
 
 TENANT = uuid4()
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -127,6 +128,30 @@ async def test_created_events_make_rows_with_counts(log: Log, apply: Apply, rows
         ("UX", None, 0),
     ]
     assert await rows("SELECT task_id, tag_id FROM task_tags") == [(ids["t1"], ids["g1"])]
+
+
+async def test_a_batch_of_new_projects_and_tags_alone(
+    log: Log, apply: Apply, rows: Rows, conn: psycopg.AsyncConnection[tuple[Any, ...]]
+) -> None:
+    """The bulk path sends such a batch's rows with its COMMIT, spelled inline: quotes,
+    backslashes and times must arrive as they left, and the notice must name the projects."""
+    project, tag = uuid4(), uuid4()
+    name = 'it\'s a \\ "quoted" name; DROP TABLE projects'
+    await conn.execute(f"LISTEN {CHANNEL}")
+    await apply(
+        log.event("ProjectCreated", project, name=name, description="ünïcode ✓"),
+        log.event("TagCreated", tag, name="O'Brien", color="#00ff00"),
+    )
+    assert await rows(
+        "SELECT id, name, description, task_count, version, created_at FROM projects"
+    ) == [(project, name, "ünïcode ✓", 0, 1, T0 + timedelta(seconds=1))]
+    assert await rows("SELECT id, name, color, task_count FROM tags") == [
+        (tag, "O'Brien", "#00ff00", 0)
+    ]
+    notify = await anext(conn.notifies(timeout=5.0, stop_after=1))
+    notice = ProjectionNotice.parse(notify.payload)
+    assert notice.position == 2
+    assert notice.touches(str(TENANT), str(project))
 
 
 async def test_project_renamed_and_description_changed(log: Log, apply: Apply, rows: Rows) -> None:
