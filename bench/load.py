@@ -71,7 +71,7 @@ async def run_load(
     loop = asyncio.get_running_loop()
 
     async def client() -> None:
-        transport, connection = await loop.create_connection(_Connection, host, port)
+        transport, connection = await loop.create_connection(Connection, host, port)
         n = 0
         try:
             while time.perf_counter() < deadline:
@@ -92,7 +92,7 @@ async def run_load(
     return result
 
 
-class _Connection(asyncio.Protocol):
+class Connection(asyncio.Protocol):
     """One keep-alive connection, one request in flight. A protocol rather than a
     stream reader: the generator's CPU is taken from the two cores it measures."""
 
@@ -100,6 +100,8 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._answer: asyncio.Future[int] | None = None
         self._transport: asyncio.Transport | None = None
+        self.head = b""
+        """The last response's status line and headers, lower-cased."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -132,7 +134,21 @@ class _Connection(asyncio.Protocol):
         if len(self._buffer) < end + 4 + length:
             return
         del self._buffer[: end + 4 + length]
+        self.head = head
         self._answer.set_result(int(head[9:12]))
+
+    def header(self, name: bytes) -> str | None:
+        """A header of the last response; `name` in lower case."""
+        at = self.head.find(b"\r\n" + name + b":")
+        if at < 0:
+            return None
+        start = at + len(name) + 3
+        end = self.head.find(b"\r\n", start)
+        return self.head[start : end if end >= 0 else len(self.head)].strip().decode()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
 
 
 def table(title: str, rows: list[tuple[str, Result]]) -> str:

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import uvloop
 
-from bench.load import Result, http_request, run_load, table
+from bench.load import Connection, Result, http_request, run_load, table
 from bench.stack import BenchStack, servers, services
 from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
@@ -142,11 +142,16 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
     query_host, query_port, _ = http_request("GET", stack.query_url, {})
     print(f"  {rate:.0f} commands/s for {seconds:.0f} s, measuring lag …", flush=True)
 
+    loop = asyncio.get_running_loop()
+    _, _, post_head = http_request(
+        "POST",
+        f"{stack.command_url}/api/v1/projects",
+        {"X-Tenant-Token": token, "Content-Type": "application/json"},
+    )
+    post_head = post_head[: post_head.index(b"Content-Length:")]
+
     async def read_back(
-        reader_pair: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-        turn: asyncio.Lock,
-        position: str,
-        answered: float,
+        reader: Connection, turn: asyncio.Lock, position: str, answered: float
     ) -> None:
         _, _, query = http_request(
             "GET",
@@ -154,15 +159,15 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
             {"X-Tenant-Token": token, "X-Min-Position": position},
         )
         async with turn:
-            read_status, _ = await _exchange(*reader_pair, query)
+            read_status = await reader.exchange(query)
         if read_status == 200:
             lag.latencies.append(time.perf_counter() - answered)
         else:
             lag.failures[read_status] = lag.failures.get(read_status, 0) + 1
 
     async def client(index: int) -> None:
-        writer_pair = await asyncio.open_connection(command_host, command_port)
-        reader_pair = await asyncio.open_connection(query_host, query_port)
+        _, writer = await loop.create_connection(Connection, command_host, command_port)
+        _, reader = await loop.create_connection(Connection, query_host, query_port)
         turn = asyncio.Lock()
         reads: list[asyncio.Task[None]] = []
         next_at = time.perf_counter() + index * interval / clients
@@ -170,48 +175,27 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
         while time.perf_counter() < deadline:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             next_at += interval
-            body = json.dumps({"name": f"lag {index}-{n}"}).encode()
-            _, _, raw = http_request(
-                "POST",
-                f"{stack.command_url}/api/v1/projects",
-                {"X-Tenant-Token": token, "Content-Type": "application/json"},
-                body,
-            )
+            body = b'{"name": "lag %d-%d"}' % (index, n)
+            raw = post_head + b"Content-Length: %d\r\n\r\n" % len(body) + body
             started = time.perf_counter()
-            status, answer_headers = await _exchange(*writer_pair, raw)
+            status = await writer.exchange(raw)
             answered = time.perf_counter()
             if status != 201:
                 commands.failures[status] = commands.failures.get(status, 0) + 1
                 continue
             commands.latencies.append(answered - started)
             if n % 10 == 0:
-                position = answer_headers["x-event-position"]
-                reads.append(asyncio.create_task(read_back(reader_pair, turn, position, answered)))
+                position = writer.header(b"x-event-position") or "0"
+                reads.append(asyncio.create_task(read_back(reader, turn, position, answered)))
             n += 1
         await asyncio.gather(*reads)
-        writer_pair[1].close()
-        reader_pair[1].close()
+        writer.close()
+        reader.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     commands.seconds = lag.seconds = time.perf_counter() - started
     return commands, lag
-
-
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
-) -> tuple[int, dict[str, str]]:
-    writer.write(raw)
-    head = await reader.readuntil(b"\r\n\r\n")
-    headers = {}
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name:
-            headers[name.decode().strip().lower()] = value.decode().strip()
-    length = int(headers.get("content-length", "0"))
-    if length:
-        await reader.readexactly(length)
-    return int(head[9:12]), headers
 
 
 async def _projector_rate(stack: BenchStack, database_url: str, nats_url: str) -> tuple[int, float]:
