@@ -100,6 +100,7 @@ class Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._answer: asyncio.Future[int] | None = None
         self._transport: asyncio.Transport | None = None
+        self._lost: Exception | None = None
         self.head = b""
         """The last response's status line and headers, lower-cased."""
 
@@ -111,12 +112,15 @@ class Connection(asyncio.Protocol):
         self._complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = exc or ConnectionError("the server closed the connection")
         if self._answer is not None and not self._answer.done():
-            self._answer.set_exception(exc or ConnectionError("the server closed the connection"))
+            self._answer.set_exception(self._lost)
 
     async def exchange(self, payload: bytes) -> int:
         """The status of the response to `payload`, once it has wholly arrived."""
         assert self._transport is not None
+        if self._lost is not None:
+            raise self._lost
         self._answer = asyncio.get_running_loop().create_future()
         self._transport.write(payload)
         return await self._answer
