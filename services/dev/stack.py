@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -30,6 +31,8 @@ from shared.settings import Settings, service_environment
 logger = logging.getLogger(__name__)
 DATABASE = "taskstream"
 SERVICES = ("command", "projector", "query")
+# How long the banner waits for the APIs to answer (a first start also builds caches).
+READY_TIMEOUT = 60.0
 
 
 def run_dev_stack(settings: Settings) -> int:
@@ -44,9 +47,44 @@ def run_dev_stack(settings: Settings) -> int:
         migrate.upgrade(database_url)
         env = service_environment(database_url=database_url, nats_url=nats_url, jwt_secret=secret)
         with _children(env) as children:
-            _announce(settings, database_url, nats_url, issue_token(secret, tenant, None, "dev"))
+            apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
+            ready = _wait_until_answering(apis, children, stop)
+            token = issue_token(secret, tenant, None, "dev")
+            _announce(settings, database_url, nats_url, token, ready)
             return _supervise(children, stop)
     return 0
+
+
+def _url(settings: Settings, port: int) -> str:
+    return f"http://{settings.host}:{port}"
+
+
+def _wait_until_answering(
+    urls: tuple[str, ...],
+    children: dict[str, subprocess.Popen[bytes]],
+    stop: _StopSignal,
+    timeout: float = READY_TIMEOUT,
+) -> bool:
+    """Whether every API answers /health, so that the commands printed next work when
+    pasted at once; False if a service exited (the supervisor then stops the stack),
+    Ctrl-C came, or `timeout` passed."""
+    deadline = time.monotonic() + timeout
+    waiting = list(urls)
+    while waiting and stop.received is None and time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        waiting = [url for url in waiting if not _answers(url)]
+        if waiting:
+            time.sleep(0.1)
+    return not waiting
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310
+            return bool(answer.status == 200)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -128,12 +166,15 @@ def _kept_value(path: Path, make: Callable[[], str]) -> str:
     return value
 
 
-def _announce(settings: Settings, database_url: str, nats_url: str, token: str) -> None:
-    command = f"http://{settings.host}:{settings.command_port}"
-    query = f"http://{settings.host}:{settings.query_port}"
+def _announce(
+    settings: Settings, database_url: str, nats_url: str, token: str, ready: bool
+) -> None:
+    command = _url(settings, settings.command_port)
+    query = _url(settings, settings.query_port)
+    state = "is ready" if ready else "is still starting (the APIs do not answer yet)"
     print(
         f"""
-taskstream dev stack is starting
+taskstream dev stack {state}
   command API  {command}/docs
   query API    {query}/docs
   PostgreSQL   {database_url}
