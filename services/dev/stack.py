@@ -48,7 +48,7 @@ def run_dev_stack(settings: Settings) -> int:
         env = service_environment(database_url=database_url, nats_url=nats_url, jwt_secret=secret)
         with _children(env) as children:
             apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
-            ready = _wait_until_answering(apis, children, stop)
+            ready = _wait_until_answering(apis, children, lambda: stop.received is not None)
             token = issue_token(secret, tenant, None, "dev")
             _announce(settings, database_url, nats_url, token, ready)
             return _supervise(children, stop)
@@ -62,7 +62,7 @@ def _url(settings: Settings, port: int) -> str:
 def _wait_until_answering(
     urls: tuple[str, ...],
     children: dict[str, subprocess.Popen[bytes]],
-    stop: _StopSignal,
+    stopped: Callable[[], bool],
     timeout: float = READY_TIMEOUT,
 ) -> bool:
     """Whether every API answers /health, so that the commands printed next work when
@@ -70,7 +70,7 @@ def _wait_until_answering(
     Ctrl-C came, or `timeout` passed."""
     deadline = time.monotonic() + timeout
     waiting = list(urls)
-    while waiting and stop.received is None and time.monotonic() < deadline:
+    while waiting and not stopped() and time.monotonic() < deadline:
         if any(child.poll() is not None for child in children.values()):
             return False
         waiting = [url for url in waiting if not _answers(url)]
