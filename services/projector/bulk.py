@@ -3,11 +3,11 @@
 Both the live projector and a rebuild apply events this way. The batch's events are
 folded into the rows they touch (loaded once per batch), then the net effect is
 written with one insert (COPY for many rows) and one merge per table, a dozen
-statements whatever the number of events. Counts are recomputed from the rows: at the end of a rebuild, or for the
-projects and tags a live batch touched (affected.py). The rules mirror `handlers.py`,
-which the live projector falls back to when a batch holds an event it cannot apply;
-tests hold the handlers' rows equal to the fold's, and a rebuild equal to the live
-projection.
+statements whatever the number of events. Counts are recomputed from the rows: at
+the end of a rebuild, or for the projects and tags a live batch touched
+(affected.py). The rules mirror `handlers.py`, which the live projector falls back
+to when a batch holds an event it cannot apply; tests hold the handlers' rows equal
+to the fold's, and a rebuild equal to the live projection.
 """
 
 from __future__ import annotations
