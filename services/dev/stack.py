@@ -49,8 +49,9 @@ def run_dev_stack(settings: Settings) -> int:
         with _children(env) as children:
             apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
             ready = _wait_until_answering(apis, children, lambda: stop.received is not None)
-            token = issue_token(secret, tenant, None, "dev")
-            _announce(settings, database_url, nats_url, token, ready)
+            if all(child.poll() is None for child in children.values()):
+                token = issue_token(secret, tenant, None, "dev")
+                _announce(settings, database_url, nats_url, token, ready)
             return _supervise(children, stop)
     return 0
 
