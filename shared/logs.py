@@ -26,7 +26,8 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD:
-                entry[key] = value
+                # An extra must not pass for the entry's own fields (which process logged).
+                entry[f"extra_{key}" if key in entry else key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -128,7 +128,7 @@ def _children(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[bytes]
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                logger.warning("service did not stop in time; killing it", extra={"service": name})
+                logger.warning("service did not stop in time; killing it", extra={"child": name})
                 child.kill()
                 child.wait()
 
@@ -149,7 +149,7 @@ def _supervise(children: dict[str, subprocess.Popen[bytes]], stop: _StopSignal) 
             if child.poll() is not None:
                 logger.error(
                     "a service exited; stopping the stack",
-                    extra={"service": name, "exit_code": child.returncode},
+                    extra={"child": name, "exit_code": child.returncode},
                 )
                 return 1
         time.sleep(0.2)
