@@ -30,6 +30,8 @@ from shared.nats import connect, ensure_stream
 logger = logging.getLogger(__name__)
 RELAY_LOCK = 0x7A5C_0002
 COALESCE_SECONDS = 0.01
+# Without a notification, the relay still looks for new events this often.
+POLL_SECONDS = 1.0
 _SELECT = sql.SQL(
     "SELECT originator_id, originator_version, topic, state, notification_id "
     "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -198,14 +200,20 @@ class Relay:
         together go out as one batch: per-batch costs (query, acknowledgement) dominate
         when each wake-up carries a handful of events.
 
-        Only the first notification counts. psycopg hands over, in one go, every
-        notification that queued while the relay was publishing, whatever `stop_after`
-        says; pausing after each of them made the wait grow with the load (seconds of
-        lag at 300 commands/s)."""
-        async with contextlib.aclosing(conn.notifies(timeout=1.0, stop_after=1)) as notifies:
+        Then every notification received so far is dropped: the next query sees their
+        commits. psycopg keeps the notifications that arrive between waits and hands
+        them over one per wait, so without this each later wait returned at once on a
+        stale one, and they piled up in memory, one per commit the relay had already
+        read. (Pausing after each of them, earlier still, made the wait grow with the
+        load: seconds of lag at 300 commands/s.)"""
+        async with contextlib.aclosing(
+            conn.notifies(timeout=POLL_SECONDS, stop_after=1)
+        ) as notifies:
             async for _ in notifies:
                 break
         await asyncio.sleep(COALESCE_SECONDS)
+        async for _ in conn.notifies(timeout=0):
+            pass
 
 
 def _headers(tail: StreamTail, offset: int, message: Outgoing) -> dict[str, str]:

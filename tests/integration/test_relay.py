@@ -9,7 +9,9 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
+import pytest
 
+from services.command import relay as relay_module
 from services.command.application import UNSET, TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.envelopes import decode_row
@@ -158,10 +160,13 @@ async def test_every_event_type_survives_a_killed_nats_mid_stream_exactly_once(
 
 
 async def test_commits_that_queued_while_publishing_delay_the_relay_once(
-    app: TaskstreamApplication, database_url: str
+    app: TaskstreamApplication, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Regression: every notification queued during a publish used to add its own
-    coalescing pause (200 commits, 2 s), so under load the relay fell seconds behind."""
+    coalescing pause (200 commits, 2 s), so under load the relay fell seconds behind.
+    And once woken, the relay must not wake again on the notifications it has already
+    read the commits of: they used to stay queued, one wait each, growing without end."""
+    monkeypatch.setattr(relay_module, "POLL_SECONDS", 0.5)
     relay = make_relay(app, database_url, "nats://127.0.0.1:1")
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     async with (
@@ -174,7 +179,10 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
         await listener.execute("SELECT 1")  # the notifications arrive while it is busy
         started = time.monotonic()
         await relay._wait_for_events(listener)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 0.4
+        started = time.monotonic()
+        await relay._wait_for_events(listener)  # no new commit: waits the whole poll
+        assert time.monotonic() - started >= 0.45
 
 
 def test_the_relays_fast_encoding_equals_the_reference_envelope(
