@@ -6,14 +6,13 @@ import contextlib
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-from services.dev.processes import free_port
+from services.dev.processes import answers_health, free_port
 from shared import migrate
 from shared.settings import service_environment
 
@@ -104,11 +103,7 @@ def services(
 def _wait_healthy(url: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/health", timeout=1) as answer,  # noqa: S310
-        ):
-            if answer.status == 200:
-                return
+        if answers_health(url):
+            return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not become healthy within 60 s")

@@ -1,4 +1,5 @@
-"""Helpers shared by the embedded servers: free ports and orphan hunting."""
+"""Helpers shared by the embedded servers and the stacks that start them: free ports,
+health probes and orphan hunting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 
@@ -16,6 +18,15 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def answers_health(url: str) -> bool:
+    """Whether the API at `url` answers GET /health with 200 within a second."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310
+            return bool(answer.status == 200)
+    except OSError:
+        return False
 
 
 def process_name(pid: int) -> str | None:

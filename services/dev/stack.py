@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -23,6 +22,7 @@ from uuid import UUID, uuid4
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
+from services.dev.processes import answers_health
 from shared import migrate
 from shared.auth import issue_token
 from shared.lifetime import die_with_parent
@@ -74,18 +74,10 @@ def _wait_until_answering(
     while waiting and not stopped() and time.monotonic() < deadline:
         if any(child.poll() is not None for child in children.values()):
             return False
-        waiting = [url for url in waiting if not _answers(url)]
+        waiting = [url for url in waiting if not answers_health(url)]
         if waiting:
             time.sleep(0.1)
     return not waiting
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310
-            return bool(answer.status == 200)
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
+from services.dev.processes import answers_health
 from shared import migrate
 from shared.settings import service_environment
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
@@ -73,11 +73,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited at start-up:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if answers_health(url):
+            return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not become healthy in 30 s:\n{log.read_text()[-3000:]}")
 
