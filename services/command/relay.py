@@ -130,18 +130,18 @@ class Relay:
             outgoing = [encode_row(row) for row in rows]  # type: ignore[arg-type]
             try:
                 tail = await self._publish(nc, js, tail, outgoing)
+                # All there was went out: the next commits' notice starts the next batch,
+                # with no query for the few that committed meanwhile.
+                caught_up = len(rows) < self._batch_size
             except PublishRejected as e:
                 logger.warning(
                     "publish not confirmed; re-reading the stream", extra={"error": str(e)}
                 )
                 await asyncio.sleep(0.2)
                 tail = await self._read_tail(js)
-                self.published_position = tail.position
-                continue
+                caught_up = False
             self.published_position = tail.position
-            if len(rows) < self._batch_size:
-                # All there was went out: the next commits' notice starts the next batch,
-                # with no query for the few that committed meanwhile.
+            if caught_up:
                 await self._wait_for_events(conn)
 
     async def _publish(

@@ -17,7 +17,7 @@ those are looked up before the batch as well as after it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -119,17 +119,16 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
         affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
 
 
-def needs_statements(affected: Affected, created_projects: set[str]) -> bool:
-    """Whether `recount` and `bump_revisions` (after a bulk write) have anything to do.
-    Not for a batch that only creates projects: no JSON is kept of a project that did
-    not exist, and only task events change a count."""
-    return bool(
-        affected.tasks
-        or affected.tags
-        or affected.counted_tags
-        or affected.retagged_tasks
-        or affected.deleted_projects
-        or not affected.projects <= created_projects
+def _only_new_projects(affected: Affected, created_projects: Set[str]) -> bool:
+    """No task or tag event, and every project named was created by this batch: no JSON
+    is kept of a project that did not exist, and only task events change a count."""
+    return not (affected.tasks or affected.tags) and affected.projects <= created_projects
+
+
+def needs_statements(affected: Affected, created_projects: Set[str]) -> bool:
+    """Whether `recount` and `bump_revisions` (after a bulk write) have anything to do."""
+    return not _only_new_projects(affected, created_projects) or bool(
+        affected.counted_tags or affected.retagged_tasks or affected.deleted_projects
     )
 
 
@@ -138,7 +137,7 @@ async def bump_revisions(
     affected: Affected,
     *,
     rows_written: bool = False,
-    created_projects: set[str] | frozenset[str] = frozenset(),
+    created_projects: Set[str] = frozenset(),
 ) -> set[str]:
     """After the batch, in its transaction: every kept JSON it changed is stale, and
     the views of deleted projects are gone. With `rows_written`, the bulk write has
@@ -148,8 +147,7 @@ async def bump_revisions(
     Projects this batch created have no kept JSON: when they are all it names, nothing
     needs a bump, and they are named as changed without one."""
     changed = set(affected.deleted_projects)
-    only_new = not (affected.tasks or affected.tags) and affected.projects <= created_projects
-    if only_new:
+    if _only_new_projects(affected, created_projects):
         changed.update(affected.projects)
     elif affected:
         await cur.execute(
