@@ -185,7 +185,9 @@ async def _lag(stack: BenchStack, seconds: float, rate: float = 1000.0) -> tuple
                 continue
             commands.latencies.append(answered - started)
             if n % 10 == 0:
-                position = writer.header(b"x-event-position") or "0"
+                position = writer.header(b"x-event-position")
+                if position is None:
+                    raise RuntimeError("a 201 from the command API without X-Event-Position")
                 reads.append(asyncio.create_task(read_back(reader, turn, position, answered)))
             n += 1
         await asyncio.gather(*reads)
