@@ -34,12 +34,17 @@ class Readings:
 
     gauges: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     counters: dict[str, tuple[str, dict[str, float]]] = field(default_factory=dict)
+    worker_gauges: dict[str, tuple[str, dict[str, float]]] = field(default_factory=dict)
 
     def gauge(self, name: str, help_text: str, value: float | None) -> None:
         self.gauges[name] = (help_text, value)
 
     def counter(self, name: str, help_text: str, value: float) -> None:
         self.counters[name] = (help_text, {str(os.getpid()): value})
+
+    def worker_gauge(self, name: str, help_text: str, value: float) -> None:
+        """A gauge of this process alone, labelled like the counters."""
+        self.worker_gauges[name] = (help_text, {str(os.getpid()): value})
 
 
 class _Collector:
@@ -56,6 +61,11 @@ class _Collector:
             for worker, value in by_worker.items():
                 family.add_metric([worker], value)
             metrics.append(family)
+        for name, (help_text, by_worker) in self._readings.worker_gauges.items():
+            gauge = GaugeMetricFamily(name, help_text, labels=["worker"])
+            for worker, value in by_worker.items():
+                gauge.add_metric([worker], value)
+            metrics.append(gauge)
         return metrics
 
 

@@ -49,6 +49,8 @@ class ResponseCache:
         self.live = False
         self.hits = 0
         self.misses = 0
+        self.shared = 0
+        """Misses answered by the same read another caller had in flight (CachedReads)."""
         self.bytes = 0
         self._answers: OrderedDict[Key, Answer] = OrderedDict()
         self._by_tenant: dict[str, set[Key]] = {}
@@ -63,6 +65,13 @@ class ResponseCache:
             return None
         self._answers.move_to_end(key)
         self.hits += 1
+        return answer
+
+    def shared_answer(self, key: Key) -> Answer | None:
+        """What a read that missed and waited for another's computation may serve."""
+        answer = self._answers.get(key)
+        if answer is not None:
+            self.shared += 1
         return answer
 
     def keep(self, key: Key, answer: Answer, generation: int) -> bool:

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 
-from services.query.position import PositionWatcher
+from services.query.position import WAITED, PositionWatcher
 from services.query.queries import Conn
 from shared.auth import Caller, authenticate
 from shared.problems import Problem
@@ -51,7 +51,8 @@ async def read(request: Request) -> AsyncIterator[Read]:
     min_position = parse_min_position(request.headers.get("x-min-position"))
     watcher: PositionWatcher = request.app.state.watcher
     timeout: float = request.app.state.min_position_wait
-    if min_position is not None and not await watcher.wait_for(min_position, timeout):
+    wait = 0.0 if request.scope.get(WAITED) else timeout
+    if min_position is not None and not await watcher.wait_for(min_position, wait):
         raise Problem(
             503,
             "Service Unavailable",

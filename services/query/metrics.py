@@ -50,8 +50,18 @@ async def gather(request: Request) -> Readings:
     )
     readings.counter(
         "taskstream_query_cache_misses",
-        "Cacheable reads this worker answered from the database",
+        "Cacheable reads this worker did not find in memory on arrival",
         cache.misses,
+    )
+    readings.counter(
+        "taskstream_query_cache_shared",
+        "Misses answered by the same read already in flight (the database was asked once)",
+        cache.shared,
+    )
+    readings.worker_gauge(
+        "taskstream_query_reads_waiting",
+        "Reads waiting for an X-Min-Position the read model has not reached",
+        state.watcher.waiting,
     )
     return readings
 

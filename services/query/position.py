@@ -22,6 +22,9 @@ from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
 APPLICATION_NAME = "taskstream query position watcher"
+WAITED = "taskstream.position_waited"
+"""Scope key: the read has already waited its whole bound for its position (in
+CachedReads), so the routes answer 503 without waiting again."""
 
 
 class PositionWatcher:
@@ -30,6 +33,8 @@ class PositionWatcher:
         self._cache = cache
         self._changed = asyncio.Condition()
         self.position = 0
+        self.waiting = 0
+        """Reads of this process waiting for a position the read model has not reached."""
 
     async def run(self) -> None:
         while True:
@@ -47,10 +52,14 @@ class PositionWatcher:
         """True once the read model holds `position`; False if `timeout` passed first."""
         if self.position >= position:
             return True
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self._changed.wait_for(lambda: self.position >= position)
+        self.waiting += 1
+        try:
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self._changed.wait_for(lambda: self.position >= position)
+        finally:
+            self.waiting -= 1
         return self.position >= position
 
     async def _follow(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID, uuid4
 
 import httpx2
@@ -144,6 +145,41 @@ def test_a_read_waiting_for_a_later_position_is_not_answered_from_memory(
     late = reader.get(view, headers={"X-Min-Position": "11"})
     assert (late.status_code, late.headers["Retry-After"]) == (503, "1")
     assert reader.get(view, headers={"X-Min-Position": "x"}).status_code == 422
+
+
+def test_reads_that_a_notice_wakes_together_ask_the_database_once(reader: Reader) -> None:
+    seed_project(reader.conninfo, TENANT, 2)
+    reader.notify(ProjectionNotice.of(20, [OTHER], []))
+    watcher = reader.client.app.state.watcher  # type: ignore[attr-defined]
+    misses, hits = reader.cache.misses, reader.cache.hits
+    with ThreadPoolExecutor(6) as pool:
+        waiting = [
+            pool.submit(reader.get, "/api/v1/projects", headers={"X-Min-Position": "21"})
+            for _ in range(6)
+        ]
+        until(lambda: watcher.waiting == 6, "six reads waiting for position 21")
+        reader.notify(ProjectionNotice.of(21, [TENANT], []))
+        answers = [future.result() for future in waiting]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert {a.headers["X-Projection-Position"] for a in answers} == {"21"}
+    assert (reader.cache.misses - misses, reader.cache.hits - hits) == (6, 0)
+    assert reader.cache.shared == 5, "one read went to the database, the others shared it"
+
+
+def test_a_read_that_waited_its_whole_bound_is_not_made_to_wait_again(reader: Reader) -> None:
+    watcher = reader.client.app.state.watcher  # type: ignore[attr-defined]
+    bounds: list[float] = []
+    wait_for = watcher.wait_for
+
+    async def recorded(position: int, timeout: float) -> bool:
+        bounds.append(timeout)
+        return bool(await wait_for(position, timeout))
+
+    watcher.wait_for = recorded
+    late = reader.get("/api/v1/tags", headers={"X-Min-Position": str(watcher.position + 1)})
+    assert late.status_code == 503
+    assert bounds == [0.3, 0.0]
 
 
 def test_nothing_is_served_from_memory_while_notices_could_be_missed(reader: Reader) -> None:
