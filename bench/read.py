@@ -29,7 +29,10 @@ UNCACHED = {"TASKSTREAM_QUERY_CACHE_MEGABYTES": "0"}
 
 # Paced command rates for the lag measurement: the target's, and one this machine
 # sustains while every service shares its two cores.
-LAG_RATES = (500.0, 1000.0)
+LAG_STEPS = ((500.0, "list"), (1000.0, "list"), (1000.0, "created"))
+"""(commands/s, what is read back): "list" is the tenant's tag list, which every waiting
+read shares after a notice; "created" is each command's own new project, a read of
+its own."""
 WARMUP = 1.0
 
 
@@ -39,7 +42,10 @@ def run(workdir: Path, seconds: float) -> str:
             tenant = uuid4()
             project = _seed_project(stack, tenant)
             reads = uvloop.run(_reads(stack, tenant, project, seconds, "kept in memory"))
-            lags = [(rate, uvloop.run(_lag(stack, seconds, rate))) for rate in LAG_RATES]
+            lags = [
+                (rate, read, uvloop.run(_lag(stack, seconds, rate, read)))
+                for rate, read in LAG_STEPS
+            ]
         with services(workdir, database_url, nats_url, ("query",), env=UNCACHED) as stack:
             reads += uvloop.run(_reads(stack, tenant, project, seconds, "from PostgreSQL"))
         with services(workdir, database_url, nats_url, ("command",)) as stack:
@@ -52,8 +58,8 @@ def run(workdir: Path, seconds: float) -> str:
         ),
         table(
             "End-to-end lag (command answered -> visible in a query), commands paced",
-            [(f"paced at {r:.0f}/s: commands", commands) for r, (commands, _) in lags]
-            + [(f"paced at {r:.0f}/s: lag", lag) for r, (_, lag) in lags],
+            [(f"{r:.0f}/s, {read} read: commands", commands) for r, read, (commands, _) in lags]
+            + [(f"{r:.0f}/s, {read} read: lag", lag) for r, read, (_, lag) in lags],
         ),
         f"live projector: {events} events applied at {rate:,.0f} events/s",
     ]
@@ -128,10 +134,15 @@ async def _reads(
 
 
 async def _lag(
-    stack: BenchStack, seconds: float, rate: float = 1000.0, warmup: float = WARMUP
+    stack: BenchStack,
+    seconds: float,
+    rate: float = 1000.0,
+    read: str = "list",
+    warmup: float = WARMUP,
 ) -> tuple[Result, Result]:
-    """POSTs paced at `rate`/s; every 10th is then read back, waiting for its position,
-    on a connection of its own so that the pace does not wait for the read. 64 clients,
+    """POSTs paced at `rate`/s; every 10th is then read back (see LAG_STEPS), waiting for
+    its position, on a connection of its own so that the pace does not wait for the
+    read. 64 clients,
     so that each may take up to 64 ms at 1,000/s: with 32, answers slower than 32 ms
     held the pace near 930/s, and the lag was measured at a rate below the one named.
 
@@ -149,7 +160,8 @@ async def _lag(
     command_host, command_port, _ = http_request("POST", stack.command_url, {})
     query_host, query_port, _ = http_request("GET", stack.query_url, {})
     print(
-        f"  {rate:.0f} commands/s for {warmup:.0f} + {seconds:.0f} s, measuring lag …",
+        f"  {rate:.0f} commands/s for {warmup:.0f} + {seconds:.0f} s, measuring lag"
+        f" ({read} read) …",
         flush=True,
     )
 
@@ -162,11 +174,16 @@ async def _lag(
     post_head = post_head[: post_head.index(b"Content-Length:")]
 
     async def read_back(
-        reader: Connection, turn: asyncio.Lock, position: str, answered: float, measured: bool
+        reader: Connection,
+        turn: asyncio.Lock,
+        path: str,
+        position: str,
+        answered: float,
+        measured: bool,
     ) -> None:
         _, _, query = http_request(
             "GET",
-            f"{stack.query_url}/api/v1/tags",
+            f"{stack.query_url}{path}",
             {"X-Tenant-Token": token, "X-Min-Position": position},
         )
         async with turn:
@@ -210,10 +227,14 @@ async def _lag(
                 commands.latencies.append(answered - started)
             if n % 10 == 0:
                 position = writer.header(b"x-event-position")
-                if position is None:
-                    raise RuntimeError("a 201 from the command API without X-Event-Position")
+                location = writer.header(b"location")
+                if position is None or location is None:
+                    raise RuntimeError(
+                        "a 201 from the command API without X-Event-Position or Location"
+                    )
+                path = "/api/v1/tags" if read == "list" else location
                 reads.append(
-                    asyncio.create_task(read_back(reader, turn, position, answered, measured))
+                    asyncio.create_task(read_back(reader, turn, path, position, answered, measured))
                 )
             n += 1
         await asyncio.gather(*reads)
