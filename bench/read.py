@@ -27,8 +27,7 @@ CONNECTIONS = 64
 UNCACHED = {"TASKSTREAM_QUERY_CACHE_MEGABYTES": "0"}
 
 
-# Paced command rates for the lag measurement: the target's, and one this machine
-# sustains while every service shares its two cores.
+# The lag steps: commands paced at half the target's rate and at the target's.
 LAG_STEPS = ((500.0, "list"), (1000.0, "list"), (1000.0, "created"))
 """(commands/s, what is read back): "list" is the tenant's tag list, which every waiting
 read shares after a notice; "created" is each command's own new project, a read of
@@ -142,9 +141,9 @@ async def _lag(
 ) -> tuple[Result, Result]:
     """POSTs paced at `rate`/s; every 10th is then read back (see LAG_STEPS), waiting for
     its position, on a connection of its own so that the pace does not wait for the
-    read. 64 clients,
-    so that each may take up to 64 ms at 1,000/s: with 32, answers slower than 32 ms
-    held the pace near 930/s, and the lag was measured at a rate below the one named.
+    read. 64 clients, so that each may take up to 64 ms at 1,000/s: with 32, answers
+    slower than 32 ms held the pace near 930/s, and the lag was measured at a rate
+    below the one named.
 
     Every connection is open before the pace starts, and the first `warmup` seconds
     are not measured: the step measures the steady state. Measured from the first
@@ -155,7 +154,7 @@ async def _lag(
     token = issue_token(stack.secret, tenant, 3600, "bench")
     clients = 64
     commands = Result(clients, seconds)
-    lag = Result(clients, seconds)
+    lag = Result(clients, seconds)  # rates: what was sent in the measured window, per second
     interval = clients / rate
     command_host, command_port, _ = http_request("POST", stack.command_url, {})
     query_host, query_port, _ = http_request("GET", stack.query_url, {})
@@ -242,7 +241,6 @@ async def _lag(
         reader.close()
 
     await asyncio.gather(*(client(i, *pair) for i, pair in enumerate(connections)))
-    commands.seconds = lag.seconds = time.perf_counter() - measure_from
     return commands, lag
 
 
