@@ -8,7 +8,7 @@ import json
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import uvloop
@@ -27,8 +27,13 @@ CONNECTIONS = 64
 UNCACHED = {"TASKSTREAM_QUERY_CACHE_MEGABYTES": "0"}
 
 
+ReadBack = Literal["list", "created"]
 # The lag steps: commands paced at half the target's rate and at the target's.
-LAG_STEPS = ((500.0, "list"), (1000.0, "list"), (1000.0, "created"))
+LAG_STEPS: tuple[tuple[float, ReadBack], ...] = (
+    (500.0, "list"),
+    (1000.0, "list"),
+    (1000.0, "created"),
+)
 """(commands/s, what is read back): "list" is the tenant's tag list, which every waiting
 read shares after a notice; "created" is each command's own new project, a read of
 its own."""
@@ -136,7 +141,7 @@ async def _lag(
     stack: BenchStack,
     seconds: float,
     rate: float = 1000.0,
-    read: str = "list",
+    read: ReadBack = "list",
     warmup: float = WARMUP,
 ) -> tuple[Result, Result]:
     """POSTs paced at `rate`/s; every 10th is then read back (see LAG_STEPS), waiting for

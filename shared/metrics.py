@@ -56,16 +56,16 @@ class _Collector:
         for name, (help_text, value) in self._readings.gauges.items():
             if value is not None:
                 metrics.append(GaugeMetricFamily(name, help_text, value=value))
-        for name, (help_text, by_worker) in self._readings.counters.items():
-            family = CounterMetricFamily(name, help_text, labels=["worker"])
-            for worker, value in by_worker.items():
-                family.add_metric([worker], value)
-            metrics.append(family)
-        for name, (help_text, by_worker) in self._readings.worker_gauges.items():
-            gauge = GaugeMetricFamily(name, help_text, labels=["worker"])
-            for worker, value in by_worker.items():
-                gauge.add_metric([worker], value)
-            metrics.append(gauge)
+        per_worker = (
+            (CounterMetricFamily, self._readings.counters),
+            (GaugeMetricFamily, self._readings.worker_gauges),
+        )
+        for kind, readings in per_worker:
+            for name, (help_text, by_worker) in readings.items():
+                family = kind(name, help_text, labels=["worker"])
+                for worker, value in by_worker.items():
+                    family.add_metric([worker], value)
+                metrics.append(family)
         return metrics
 
 

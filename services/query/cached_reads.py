@@ -59,16 +59,14 @@ class CachedReads:
         if key is None or wanted is _UNREADABLE:
             await self.app(scope, receive, send)
             return
-        if wanted is not None and not await watcher.wait_for(wanted, state.min_position_wait):
+        reached = wanted is None or await watcher.wait_for(wanted, state.min_position_wait)
+        if not reached:
             scope[WAITED] = True
-            await self.app(scope, receive, send)
-            return
-        if not cache.live:
+        if not reached or not cache.live:
             await self.app(scope, receive, send)
             return
         answer = cache.get(key)
-        computing = self._computing.get(key)
-        if answer is None and computing is not None:
+        if answer is None and (computing := self._computing.get(key)) is not None:
             await asyncio.wait([computing])
             answer = cache.shared_answer(key)
         if answer is not None:
