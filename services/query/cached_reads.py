@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.query.cache import Answer, Key, ResponseCache
 from services.query.deps import etag_matches
-from services.query.position import WAITED, PositionWatcher
+from services.query.position import PositionWatcher, wait_left
 from shared.auth import TokenCache, token_from_headers
 from shared.problems import Problem
 
@@ -59,9 +59,9 @@ class CachedReads:
         if key is None or wanted is _UNREADABLE:
             await self.app(scope, receive, send)
             return
-        reached = wanted is None or await watcher.wait_for(wanted, state.min_position_wait)
-        if not reached:
-            scope[WAITED] = True
+        reached = wanted is None or await watcher.wait_for(
+            wanted, wait_left(scope, state.min_position_wait)
+        )
         if not reached or not cache.live:
             await self.app(scope, receive, send)
             return

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 
-from services.query.position import WAITED, PositionWatcher
+from services.query.position import PositionWatcher, wait_left
 from services.query.queries import Conn
 from shared.auth import Caller, authenticate
 from shared.problems import Problem
@@ -51,8 +51,9 @@ async def read(request: Request) -> AsyncIterator[Read]:
     min_position = parse_min_position(request.headers.get("x-min-position"))
     watcher: PositionWatcher = request.app.state.watcher
     timeout: float = request.app.state.min_position_wait
-    wait = 0.0 if request.scope.get(WAITED) else timeout
-    if min_position is not None and not await watcher.wait_for(min_position, wait):
+    if min_position is not None and not await watcher.wait_for(
+        min_position, wait_left(request.scope, timeout)
+    ):
         raise Problem(
             503,
             "Service Unavailable",

@@ -22,9 +22,16 @@ from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
 APPLICATION_NAME = "taskstream query position watcher"
-WAITED = "taskstream.position_waited"
-"""Scope key: the read has already waited its whole bound for its position (in
-CachedReads), so the routes answer 503 without waiting again."""
+_DEADLINE = "taskstream.min_position_deadline"
+
+
+def wait_left(scope: Scope, bound: float) -> float:
+    """How long this read may still wait for its X-Min-Position. The bound runs from
+    the first time it waits, whichever layer waits (CachedReads, then the routes on a
+    miss), so a read waits it once in all and not once per layer."""
+    now = asyncio.get_running_loop().time()
+    deadline: float = scope.setdefault(_DEADLINE, now + bound)
+    return max(deadline - now, 0.0)
 
 
 class PositionWatcher:
