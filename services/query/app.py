@@ -19,6 +19,7 @@ from shared.database import DatabaseAddress
 from shared.health import health_router
 from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
+from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
 
@@ -63,12 +64,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
-    # The API's routes first: FastAPI tries routers in order on every request.
-    app.include_router(projects.router)
-    app.include_router(tasks.router)
-    app.include_router(tags.router)
-    app.include_router(health_router())
-    app.include_router(metrics_router(query_metrics.gather))
+    # The API's routes first: they are tried in order on every request.
+    add_routes(
+        app,
+        projects.router,
+        tasks.router,
+        tags.router,
+        health_router(),
+        metrics_router(query_metrics.gather),
+    )
     if settings.query_cache_megabytes:
         app.add_middleware(CachedReads)
     return app

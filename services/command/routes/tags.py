@@ -11,9 +11,12 @@ from services.command import rendering
 from services.command.application import UNSET
 from services.command.deps import KEYED, VERSIONED, CallDep
 from services.command.routes.responses import WRITE_RESPONSES
+from services.command.routing import CommandRoute
 from services.command.schemas import CreateTag, TagOut, UpdateTag
 
-router = APIRouter(prefix="/api/v1", tags=["tags"], responses=WRITE_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["tags"], responses=WRITE_RESPONSES, route_class=CommandRoute
+)
 
 
 @router.post("/tags", status_code=201, response_model=TagOut, openapi_extra=KEYED)

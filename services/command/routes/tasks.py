@@ -11,9 +11,12 @@ from services.command import rendering
 from services.command.application import UNSET, TaskEdit
 from services.command.deps import KEYED, VERSIONED, CallDep
 from services.command.routes.responses import WRITE_RESPONSES
+from services.command.routing import CommandRoute
 from services.command.schemas import CreateTask, TaskOut, UpdateTask
 
-router = APIRouter(prefix="/api/v1", tags=["tasks"], responses=WRITE_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["tasks"], responses=WRITE_RESPONSES, route_class=CommandRoute
+)
 
 
 @router.post(

@@ -1,0 +1,215 @@
+"""CommandRoute reads a command's arguments itself on the plain path, and whatever it
+answers must be what FastAPI's own handler answers. Each request below goes to the
+command app and to a reference app: the same endpoints as plain APIRoutes, with the
+same error handlers. A stand-in for the command runner answers with what the endpoint
+decided, so a difference in the arguments read shows as a difference in the answer.
+No servers: the app's lifespan (connections) is never run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from services.command.app import create_app
+from services.command.domain.base import Context
+from services.command.errors import install_domain_errors
+from services.command.routing import CommandRoute, Shape
+from shared.auth import TokenCache, issue_token
+from shared.problems import install_problem_handlers
+from shared.settings import Settings
+from tests.conftest import JWT_SECRET
+
+PROJECT, TASK, TAG = uuid4(), uuid4(), uuid4()
+KNOWN = {PROJECT, TASK, TAG}
+TOKEN = issue_token(JWT_SECRET, uuid4(), 600)
+AUTH = {"X-Tenant-Token": TOKEN}
+JSON = {**AUTH, "Content-Type": "application/json"}
+P, T, G = str(PROJECT), str(TASK), str(TAG)
+
+Case = tuple[str, str, dict[str, str], bytes]
+PLAIN: list[Case] = [
+    ("POST", "/api/v1/projects", JSON, b'{"name": " Alpha ", "description": "d"}'),
+    ("PATCH", f"/api/v1/projects/{P}", {**JSON, "If-Match": '"3"'}, b'{"name": "B"}'),
+    ("DELETE", f"/api/v1/projects/{P}", AUTH, b""),
+    ("PUT", f"/api/v1/tasks/{T}/tags/{G}", AUTH, b""),
+    ("POST", "/api/v1/tags", JSON, b'{"name": "Urgent", "color": "#ff0000"}'),
+]
+CASES: list[Case] = [
+    *PLAIN,
+    ("POST", "/api/v1/projects", JSON, b'{"name": "a", "extra": 1}'),
+    ("POST", "/api/v1/projects", JSON, b'{"name":'),
+    ("POST", "/api/v1/projects", JSON, b""),
+    ("POST", "/api/v1/projects", JSON, b"[]"),
+    ("POST", "/api/v1/projects", JSON, b'{"name": "a\\u0000b"}'),
+    ("POST", "/api/v1/projects", JSON, b'{"name": NaN}'),
+    ("POST", "/api/v1/projects", JSON, b'{"name": "a", "name": "b"}'),
+    ("POST", "/api/v1/projects", JSON, b'{"name": "' + b"x" * 256 + b'"}'),
+    ("POST", "/api/v1/projects", {**AUTH, "Content-Type": "text/plain"}, b'{"name": "a"}'),
+    ("POST", "/api/v1/projects", AUTH, b'{"name": "a"}'),
+    (
+        "POST",
+        "/api/v1/projects",
+        {**AUTH, "Content-Type": "application/json; charset=utf-8"},
+        b'{"name": "a"}',
+    ),
+    ("POST", "/api/v1/projects", {**AUTH, "Content-Type": "Application/JSON"}, b'{"name": "a"}'),
+    ("POST", "/api/v1/projects", {"Content-Type": "application/json"}, b'{"name": "a"}'),
+    ("POST", "/api/v1/projects", {**JSON, "Idempotency-Key": "k1"}, b'{"name": "a"}'),
+    ("POST", "/api/v1/projects", {**JSON, "Idempotency-Key": "k\x7f"}, b'{"name": "a"}'),
+    ("PATCH", f"/api/v1/projects/{P}", {**JSON, "If-Match": '"3"'}, b'{"name": null}'),
+    ("PATCH", f"/api/v1/projects/{P}", {**JSON, "If-Match": 'W/"3"'}, b'{"description": null}'),
+    ("PATCH", f"/api/v1/projects/{P}", {**JSON, "If-Match": "abc"}, b'{"name": "x"}'),
+    ("PATCH", f"/api/v1/projects/{P}", JSON, b"{}"),
+    ("PATCH", f"/api/v1/projects/{P}", JSON, b""),
+    ("PATCH", f"/api/v1/projects/{P}", JSON, b" "),
+    ("PATCH", f"/api/v1/projects/{P}", JSON, b"null"),
+    ("PATCH", "/api/v1/projects/not-a-uuid", JSON, b'{"name": "x"}'),
+    ("PATCH", f"/api/v1/projects/{PROJECT.hex}", JSON, b'{"name": "x"}'),
+    ("PATCH", f"/api/v1/projects/{P.upper()}", JSON, b'{"name": "x"}'),
+    ("PATCH", f"/api/v1/projects/%7B{P}%7D", JSON, b'{"name": "x"}'),
+    ("PATCH", f"/api/v1/projects/urn:uuid:{P}", JSON, b'{"name": "x"}'),
+    ("PATCH", "/api/v1/projects/not-a-uuid", JSON, b'{"name": '),
+    ("DELETE", f"/api/v1/projects/{P}", AUTH, b""),
+    ("DELETE", f"/api/v1/projects/{P}", {**AUTH, "If-Match": '"2"'}, b'{"ignored": true}'),
+    ("DELETE", "/api/v1/projects/123", AUTH, b""),
+    (
+        "POST",
+        f"/api/v1/projects/{P}/tasks",
+        JSON,
+        b'{"title": "t", "status": "done", "tag_ids": ["' + G.encode() + b'"]}',
+    ),
+    ("POST", f"/api/v1/projects/{P}/tasks", JSON, b'{"title": "t", "status": "nope"}'),
+    ("POST", f"/api/v1/projects/{P}/tasks", JSON, b'{"title": "t", "tag_ids": ["x"]}'),
+    ("POST", f"/api/v1/projects/{P}/tasks", JSON, b'{"title": "t", "tag_ids": null}'),
+    (
+        "PATCH",
+        f"/api/v1/tasks/{T}",
+        JSON,
+        b'{"project_id": "' + P.encode() + b'", "status": "in_progress"}',
+    ),
+    ("PATCH", f"/api/v1/tasks/{T}", JSON, b'{"title": null}'),
+    ("PATCH", f"/api/v1/tasks/{T}", JSON, b'{"description": null}'),
+    ("DELETE", f"/api/v1/tasks/{T}", AUTH, b""),
+    ("PUT", f"/api/v1/tasks/{T}/tags/{G}", AUTH, b""),
+    ("PUT", f"/api/v1/tasks/{T}/tags/zzz", AUTH, b""),
+    ("DELETE", f"/api/v1/tasks/{T}/tags/{G}", AUTH, b""),
+    ("POST", "/api/v1/tags", JSON, b'{"name": "Urgent", "color": "#ff0000"}'),
+    ("POST", "/api/v1/tags", JSON, b'{"name": "Urgent", "color": "red"}'),
+    ("PATCH", f"/api/v1/tags/{G}", JSON, b'{"color": "#00ff00"}'),
+    ("DELETE", f"/api/v1/tags/{G}", AUTH, b""),
+]
+
+
+class _UseCases:
+    """Any use case of the application, doing nothing: the runner reports the call."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def use_case(*args: Any) -> None:
+            return None
+
+        use_case.__name__ = name
+        return use_case
+
+
+class _EchoingCommands:
+    async def run(self, decide: partial[Any], render: Any, **options: Any) -> Response:
+        return JSONResponse(
+            {
+                "use_case": decide.func.__name__,
+                "arguments": [_plain(a) for a in decide.args],
+                "options": {k: _plain(v) for k, v in options.items()},
+            },
+            status_code=201,
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Context):
+        return ["context", str(value.tenant_id), value.actor]
+    if isinstance(value, UUID):
+        return str(value) if value in KNOWN else "a new id"
+    return repr(value)
+
+
+def _with_state(app: FastAPI) -> FastAPI:
+    app.state.tokens = TokenCache(JWT_SECRET)
+    app.state.application = _UseCases()
+    app.state.commands = _EchoingCommands()
+    return app
+
+
+def _command_app() -> FastAPI:
+    settings = Settings(
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        nats_url="nats://127.0.0.1:1",
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+    )
+    return _with_state(create_app(settings))
+
+
+def _command_routes(app: FastAPI) -> list[CommandRoute]:
+    return [r for r in app.router.routes if isinstance(r, CommandRoute)]
+
+
+def _reference_app(routes: list[CommandRoute]) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_domain_errors(app)
+    for route in routes:
+        app.router.routes.append(
+            APIRoute(route.path, route.endpoint, methods=list(route.methods or ()))
+        )
+    return _with_state(app)
+
+
+@pytest.fixture(scope="module")
+def clients() -> Iterator[tuple[TestClient, TestClient]]:
+    app = _command_app()
+    yield TestClient(app), TestClient(_reference_app(_command_routes(app)))
+
+
+def test_every_command_route_is_read_by_command_route() -> None:
+    routes = _command_routes(_command_app())
+    assert len(routes) == 11
+    for route in routes:
+        assert Shape.of(route.endpoint, set(route.param_convertors)) is not None, route.path
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body"), CASES)
+def test_answers_are_those_of_fastapis_own_handler(
+    clients: tuple[TestClient, TestClient],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
+    ours, reference = (c.request(method, path, headers=headers, content=body) for c in clients)
+    assert (ours.status_code, ours.json()) == (reference.status_code, reference.json())
+    assert ours.headers.get("content-type") == reference.headers.get("content-type")
+
+
+def test_plain_requests_do_not_go_through_fastapis_handler(
+    clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[bool] = []
+    arguments = Shape.arguments
+
+    async def recorded(self: Shape, request: Any) -> dict[str, Any] | None:
+        result = await arguments(self, request)
+        read.append(result is not None)
+        return result
+
+    monkeypatch.setattr(Shape, "arguments", recorded)
+    ours, _ = clients
+    for method, path, headers, body in PLAIN:
+        assert ours.request(method, path, headers=headers, content=body).status_code == 201
+    assert read == [True] * len(PLAIN)
