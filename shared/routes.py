@@ -14,6 +14,6 @@ from fastapi import APIRouter, FastAPI
 
 
 def add_routes(app: FastAPI, *routers: APIRouter) -> None:
-    """In order: FastAPI tries routes in order on every request."""
-    for router in routers:
-        app.router.routes.extend(router.routes)
+    """In the order given, and ahead of the routes FastAPI made itself (its OpenAPI
+    document and the pages that show it): routes are tried in order on every request."""
+    app.router.routes[:0] = [route for router in routers for route in router.routes]
