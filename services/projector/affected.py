@@ -63,6 +63,9 @@ class Affected:
 
     projects: set[str] = field(default_factory=set)
     tasks: set[str] = field(default_factory=set)
+    created_tasks: set[str] = field(default_factory=set)
+    """Tasks the batch creates: none of them is in the tables before it, and each one's
+    project is named by its events, so they are left out of the lookups."""
     tags: set[str] = field(default_factory=set)
     counted_tags: set[str] = field(default_factory=set)
     deleted_projects: set[str] = field(default_factory=set)
@@ -79,6 +82,8 @@ class Affected:
                 self.deleted_projects.add(str(aggregate_id))
         elif event_type.startswith("Task"):
             self.tasks.add(str(aggregate_id))
+            if event_type == "TaskCreated":
+                self.created_tasks.add(str(aggregate_id))
             project, tag = data.get("project_id"), data.get("tag_id")
             if isinstance(project, str) and _is_uuid(project):
                 self.projects.add(project)
@@ -89,6 +94,11 @@ class Affected:
 
     def __bool__(self) -> bool:
         return bool(self.projects or self.tasks or self.tags)
+
+    @property
+    def earlier_tasks(self) -> list[str]:
+        """The batch's tasks that may be in the tables before it."""
+        return list(self.tasks - self.created_tasks)
 
 
 def _is_uuid(value: str) -> bool:
@@ -106,16 +116,15 @@ async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) 
     """Before the batch: the projects that hold its tasks and its tags' tasks now, the
     tasks that carry its tags now, and with `counts`, the tags its tasks and deleted
     projects' tasks carry now."""
-    if affected.tasks or affected.tags:
-        await cur.execute(_OWNERS, (list(affected.tasks), list(affected.tags)), prepare=True)
+    earlier = affected.earlier_tasks
+    if earlier or affected.tags:
+        await cur.execute(_OWNERS, (earlier, list(affected.tags)), prepare=True)
         affected.projects.update(str(row[0]) for row in await cur.fetchall())
     if affected.tags:
         await cur.execute(_CARRIERS, (list(affected.tags),), prepare=True)
         affected.retagged_tasks.update(str(row[0]) for row in await cur.fetchall())
-    if counts and (affected.tasks or affected.deleted_projects):
-        await cur.execute(
-            _CARRIED_TAGS, (list(affected.tasks), list(affected.deleted_projects)), prepare=True
-        )
+    if counts and (earlier or affected.deleted_projects):
+        await cur.execute(_CARRIED_TAGS, (earlier, list(affected.deleted_projects)), prepare=True)
         affected.counted_tags.update(str(row[0]) for row in await cur.fetchall())
 
 
@@ -152,7 +161,7 @@ async def bump_revisions(
     elif affected:
         await cur.execute(
             _BUMP,
-            (list(affected.projects), list(affected.tasks), list(affected.tags)),
+            (list(affected.projects), affected.earlier_tasks, list(affected.tags)),
             prepare=True,
         )
         changed.update(str(row[0]) for row in await cur.fetchall())
