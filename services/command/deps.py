@@ -21,6 +21,7 @@ from services.command.handling import Commands
 from services.command.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
 from shared.problems import Problem
+from shared.routes import PlainRoute
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
@@ -64,6 +65,13 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 CallDep = Annotated[Call, Depends(command_call)]
+
+
+class CommandRoute(PlainRoute):
+    """Command routes read a plain request themselves (shared/routes.py)."""
+
+    dependency = CallDep
+
 
 IF_MATCH: dict[str, Any] = {
     "name": "If-Match",

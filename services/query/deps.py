@@ -19,6 +19,7 @@ from services.query.position import PositionWatcher, wait_left
 from services.query.queries import Conn
 from shared.auth import Caller, authenticate
 from shared.problems import Problem
+from shared.routes import PlainRoute
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,14 @@ def parse_min_position(value: str | None) -> int | None:
 
 
 ReadDep = Annotated[Read, Depends(read)]
+
+
+class ReadRoute(PlainRoute):
+    """Reads of one object read a plain request themselves (shared/routes.py); lists,
+    with their query parameters, keep FastAPI's handler."""
+
+    dependency = ReadDep
+
 
 READ_HEADERS: dict[str, Any] = {
     "parameters": [

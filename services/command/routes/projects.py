@@ -9,9 +9,8 @@ from fastapi import APIRouter, Response
 
 from services.command import rendering
 from services.command.application import UNSET
-from services.command.deps import KEYED, VERSIONED, CallDep
+from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import WRITE_RESPONSES
-from services.command.routing import CommandRoute
 from services.command.schemas import CreateProject, NewProjectOut, ProjectOut, UpdateProject
 
 router = APIRouter(

@@ -9,12 +9,17 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.query import queries
-from services.query.deps import READ_HEADERS, ReadDep
+from services.query.deps import READ_HEADERS, ReadDep, ReadRoute
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.schemas import ProjectDetail, ProjectPage
 from shared.problems import not_found, problem_responses
 
-router = APIRouter(prefix="/api/v1", tags=["projects"], responses=problem_responses(400, 404, 503))
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["projects"],
+    responses=problem_responses(400, 404, 503),
+    route_class=ReadRoute,
+)
 Limit = Annotated[int, Query(ge=1, le=200)]
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified since the ETag in If-None-Match"}

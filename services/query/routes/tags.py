@@ -8,13 +8,18 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.query import queries
-from services.query.deps import READ_HEADERS, ReadDep
+from services.query.deps import READ_HEADERS, ReadDep, ReadRoute
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.routes.projects import NOT_MODIFIED, Limit
 from services.query.schemas import Tag, TagPage
 from shared.problems import not_found, problem_responses
 
-router = APIRouter(prefix="/api/v1", tags=["tags"], responses=problem_responses(400, 404, 503))
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["tags"],
+    responses=problem_responses(400, 404, 503),
+    route_class=ReadRoute,
+)
 
 
 @router.get(

@@ -1,14 +1,16 @@
-"""CommandRoute reads a command's arguments itself on the plain path, and whatever it
-answers must be what FastAPI's own handler answers. Each request below goes to the
-command app and to a reference app: the same endpoints as plain APIRoutes, with the
-same error handlers. A stand-in for the command runner answers with what the endpoint
-decided, so a difference in the arguments read shows as a difference in the answer.
-No servers: the app's lifespan (connections) is never run.
+"""PlainRoute reads a plain request's arguments itself (shared/routes.py), and whatever
+it answers must be what FastAPI's own handler answers. Each request below goes to the
+service's routes and to a reference app: the same endpoints as plain APIRoutes, with
+the same error handlers. Stand-ins for the command runner and for the read queries
+answer with what the endpoint asked, so a difference in the arguments read shows as a
+difference in the answer. No servers: no lifespan (connections) is ever run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,13 +20,20 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
 
 from services.command.app import create_app
+from services.command.deps import CallDep, CommandRoute
 from services.command.domain.base import Context
 from services.command.errors import install_domain_errors
-from services.command.routing import CommandRoute, Shape
+from services.query import queries
+from services.query.cache import ResponseCache
+from services.query.deps import ReadDep, ReadRoute
+from services.query.position import PositionWatcher
+from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, issue_token
 from shared.problems import install_problem_handlers
+from shared.routes import Shape
 from shared.settings import Settings
 from tests.conftest import JWT_SECRET
 
@@ -181,7 +190,7 @@ def test_every_command_route_is_read_by_command_route() -> None:
     routes = _command_routes(_command_app())
     assert len(routes) == 11
     for route in routes:
-        assert Shape.of(route.endpoint, set(route.param_convertors)) is not None, route.path
+        assert Shape.of(route.endpoint, set(route.param_convertors), CallDep), route.path
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), CASES)
@@ -213,3 +222,111 @@ def test_plain_requests_do_not_go_through_fastapis_handler(
     for method, path, headers, body in PLAIN:
         assert ours.request(method, path, headers=headers, content=body).status_code == 201
     assert read == [True] * len(PLAIN)
+
+
+MISSING = uuid4()
+READ_CASES: list[Case] = [
+    ("GET", f"/api/v1/projects/{P}", AUTH, b""),
+    ("GET", f"/api/v1/projects/{MISSING}", AUTH, b""),
+    ("GET", "/api/v1/projects/nope", AUTH, b""),
+    ("GET", f"/api/v1/projects/{P.upper()}", AUTH, b""),
+    ("GET", f"/api/v1/projects/{PROJECT.hex}", AUTH, b""),
+    ("GET", f"/api/v1/projects/{P}", {}, b""),
+    ("GET", "/api/v1/projects/nope", {}, b""),
+    ("GET", f"/api/v1/projects/{P}", {"X-Tenant-Token": "not a token"}, b""),
+    ("GET", f"/api/v1/projects/{P}", {**AUTH, "X-Min-Position": "abc"}, b""),
+    ("GET", f"/api/v1/projects/{P}", {**AUTH, "X-Min-Position": "5"}, b""),
+    ("GET", f"/api/v1/projects/{P}", {**AUTH, "X-Min-Position": "99"}, b""),
+    ("GET", f"/api/v1/projects/{P}", {**AUTH, "If-None-Match": '"kept"'}, b""),
+    ("GET", f"/api/v1/projects/{P}", {**AUTH, "If-None-Match": '"other"'}, b""),
+    ("GET", f"/api/v1/tasks/{T}", AUTH, b""),
+    ("GET", f"/api/v1/tasks/{T}", {**AUTH, "If-None-Match": "*"}, b""),
+    ("GET", f"/api/v1/tasks/{MISSING}", AUTH, b""),
+    ("GET", "/api/v1/tasks/123", AUTH, b""),
+    ("GET", f"/api/v1/tags/{G}", AUTH, b""),
+    ("GET", f"/api/v1/tags/{G}", {"Authorization": f"Bearer {TOKEN}"}, b""),
+    ("GET", f"/api/v1/tags/{MISSING}", AUTH, b""),
+]
+READ_HEADERS = ("content-type", "etag", "x-projection-position", "retry-after")
+
+
+class _Pool:
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[str]:
+        yield "a pooled connection"
+
+
+def _found(kind: str, conn: str, tenant_id: UUID, object_id: UUID) -> str | None:
+    if object_id == MISSING:
+        return None
+    return json.dumps({kind: str(object_id), "tenant": str(tenant_id), "conn": conn})
+
+
+async def _project(conn: str, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
+    body = _found("project", conn, tenant_id, project_id)
+    return None if body is None else (body, "kept")
+
+
+async def _task(conn: str, tenant_id: UUID, task_id: UUID) -> str | None:
+    return _found("task", conn, tenant_id, task_id)
+
+
+async def _tag(conn: str, tenant_id: UUID, tag_id: UUID) -> str | None:
+    return _found("tag", conn, tenant_id, tag_id)
+
+
+def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.router.routes[:0] = list(routes)
+    watcher = PositionWatcher("never connected", ResponseCache(1 << 20))
+    watcher.position = 10
+    app.state.tokens = TokenCache(JWT_SECRET)
+    app.state.watcher = watcher
+    app.state.pool = _Pool()
+    app.state.min_position_wait = 0.01
+    return app
+
+
+@pytest.fixture(scope="module")
+def read_clients() -> Iterator[tuple[TestClient, TestClient]]:
+    routes = [r for m in (projects, tasks, tags) for r in m.router.routes]
+    assert all(isinstance(r, ReadRoute) for r in routes)
+    reference = [
+        APIRoute(r.path, r.endpoint, methods=list(r.methods or ()))
+        for r in routes
+        if isinstance(r, APIRoute)
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(queries, "project_with_tasks", _project)
+        patch.setattr(queries, "task", _task)
+        patch.setattr(queries, "tag", _tag)
+        yield TestClient(_read_app(routes)), TestClient(_read_app(reference))
+
+
+def test_reads_of_one_object_are_read_by_read_route() -> None:
+    plain = [
+        r.path
+        for m in (projects, tasks, tags)
+        for r in m.router.routes
+        if isinstance(r, APIRoute) and Shape.of(r.endpoint, set(r.param_convertors), ReadDep)
+    ]
+    assert plain == [
+        "/api/v1/projects/{project_id}",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tags/{tag_id}",
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body"), READ_CASES)
+def test_read_answers_are_those_of_fastapis_own_handler(
+    read_clients: tuple[TestClient, TestClient],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
+    ours, reference = (c.request(method, path, headers=headers) for c in read_clients)
+    assert (ours.status_code, ours.content) == (reference.status_code, reference.content)
+    for name in READ_HEADERS:
+        assert ours.headers.get(name) == reference.headers.get(name), name
