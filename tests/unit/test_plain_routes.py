@@ -194,7 +194,7 @@ def test_every_command_route_is_read_by_command_route() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), CASES)
-def test_answers_are_those_of_fastapis_own_handler(
+def test_command_answers_are_those_of_fastapis_own_handler(
     clients: tuple[TestClient, TestClient],
     method: str,
     path: str,
@@ -206,7 +206,7 @@ def test_answers_are_those_of_fastapis_own_handler(
     assert ours.headers.get("content-type") == reference.headers.get("content-type")
 
 
-def test_plain_requests_do_not_go_through_fastapis_handler(
+def test_plain_commands_do_not_go_through_fastapis_handler(
     clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[bool] = []
