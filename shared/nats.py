@@ -20,14 +20,18 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
     """Connect with a bound: nats.connect() alone waits about two minutes for a dead server."""
 
+    client: Client | None = None
+
     async def _log_disconnect() -> None:
+        if client is not None and client.is_closed:
+            return  # closed on purpose: nats-py reports that as a disconnection too
         logger.warning("nats disconnected", extra={"client": name})
 
     async def _log_reconnect() -> None:
         logger.info("nats reconnected", extra={"client": name})
 
     async with asyncio.timeout(within):
-        return await nats.connect(
+        client = await nats.connect(
             url,
             name=name,
             connect_timeout=min(within, 2.0),
@@ -37,6 +41,7 @@ async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
             disconnected_cb=_log_disconnect,
             reconnected_cb=_log_reconnect,
         )
+    return client
 
 
 def stream_config(stream: str) -> StreamConfig:
