@@ -16,7 +16,7 @@ from uuid import UUID
 
 import orjson
 
-from services.command.envelopes import event_id
+from services.command.envelopes import event_id_text
 from shared.events import EVENT_AGGREGATES, SOURCE, SPEC_VERSION, SUBJECT_PREFIX
 from shared.timestamps import rfc3339
 
@@ -46,7 +46,7 @@ def encode_row(row: tuple[UUID, int, str, bytes, int]) -> Outgoing:
     for name, value in fields.items():
         if name not in _ENVELOPE_FIELDS:
             data[name] = _plain(value)
-    msg_id = str(event_id(originator_id, version))
+    msg_id = event_id_text(aggregate_id, version)
     event: dict[str, Any] = {
         "specversion": SPEC_VERSION,
         "id": msg_id,

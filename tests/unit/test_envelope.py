@@ -10,7 +10,7 @@ import pytest
 
 from services.command.domain.base import Context
 from services.command.domain.project import Project
-from services.command.envelopes import event_id, to_envelope
+from services.command.envelopes import event_id, event_id_text, to_envelope
 from shared.events import EVENT_AGGREGATES, EventEnvelope, InvalidEnvelope, subject_for
 
 TENANT = UUID("6f1c0000-0000-4000-8000-0000000000e2")
@@ -81,3 +81,9 @@ def test_catalog_names_every_event_of_the_contract() -> None:
 def test_garbage_is_rejected_with_a_reason(payload: bytes) -> None:
     with pytest.raises(InvalidEnvelope):
         EventEnvelope.from_bytes(payload)
+
+
+def test_the_relays_spelling_of_event_ids_is_the_reference_ones() -> None:
+    for version in (1, 2, 9, 10, 12345, 2**40):
+        aggregate_id = uuid4()
+        assert event_id_text(str(aggregate_id), version) == str(event_id(aggregate_id, version))
