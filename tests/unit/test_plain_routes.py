@@ -330,3 +330,21 @@ def test_read_answers_are_those_of_fastapis_own_handler(
     assert (ours.status_code, ours.content) == (reference.status_code, reference.content)
     for name in READ_HEADERS:
         assert ours.headers.get(name) == reference.headers.get(name), name
+
+
+def test_plain_reads_do_not_go_through_fastapis_handler(
+    read_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[bool] = []
+    arguments = Shape.arguments
+
+    async def recorded(self: Shape, request: Any) -> dict[str, Any] | None:
+        result = await arguments(self, request)
+        read.append(result is not None)
+        return result
+
+    monkeypatch.setattr(Shape, "arguments", recorded)
+    ours, _ = read_clients
+    for path in (f"/api/v1/projects/{P}", f"/api/v1/tasks/{T}", f"/api/v1/tags/{G}"):
+        assert ours.get(path, headers=AUTH).status_code == 200
+    assert read == [True] * 3
