@@ -30,11 +30,17 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The only writes of this pool are the kept JSON documents, a cache: a commit
+        # need not wait for its WAL to reach disk. A crash can lose the last few
+        # copies, which the next read rebuilds (their revisions say they are stale).
         pool = AsyncConnectionPool(
             conninfo,
             min_size=2,
             max_size=16,
-            kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+            kwargs={
+                "autocommit": True,
+                "options": "-c TimeZone=UTC -c synchronous_commit=off",
+            },
             open=False,
         )
         await pool.open()

@@ -197,3 +197,23 @@ def test_nothing_is_served_from_memory_while_notices_could_be_missed(reader: Rea
         "the watcher listening again",
     )
     assert name_of(reader.get(view)) == "changed while not listening"
+
+
+def test_kept_documents_are_committed_without_waiting_for_the_disk(reader: Reader) -> None:
+    """The query service's only writes are its kept documents, a cache that a read
+    rebuilds if a crash lost it (docs/decisions.md), so its sessions commit
+    asynchronously."""
+    pool = reader.client.app.state.pool  # type: ignore[attr-defined]
+
+    async def setting() -> tuple[str, str]:
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'"
+            )
+            row = await cur.fetchone()
+            return str(row[0]), str(row[1])
+
+    portal = reader.client.portal
+    assert portal is not None
+    # The test server itself runs without synchronous commits: the session must say so.
+    assert portal.call(setting) == ("off", "client")
