@@ -38,10 +38,8 @@ class PositionWatcher:
     def __init__(self, conninfo: str, cache: ResponseCache) -> None:
         self._conninfo = conninfo
         self._cache = cache
-        self._changed = asyncio.Condition()
+        self._waiters: dict[asyncio.Future[None], int] = {}
         self.position = 0
-        self.waiting = 0
-        """Reads of this process waiting for a position the read model has not reached."""
 
     async def run(self) -> None:
         while True:
@@ -59,15 +57,20 @@ class PositionWatcher:
         """True once the read model holds `position`; False if `timeout` passed first."""
         if self.position >= position:
             return True
-        self.waiting += 1
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters[waiter] = position
         try:
-            async with self._changed:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(timeout):
-                        await self._changed.wait_for(lambda: self.position >= position)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await waiter
         finally:
-            self.waiting -= 1
+            del self._waiters[waiter]
         return self.position >= position
+
+    @property
+    def waiting(self) -> int:
+        """Reads of this process waiting for a position the read model has not reached."""
+        return len(self._waiters)
 
     async def _follow(self) -> None:
         async with await psycopg.AsyncConnection.connect(
@@ -79,7 +82,7 @@ class PositionWatcher:
                 "SELECT position FROM projection_tracking WHERE name = %s", (TRACKING_NAME,)
             )
             row = await cur.fetchone()
-            await self._advance(int(str(row[0])) if row else 0)
+            self._advance(int(str(row[0])) if row else 0)
             async for notify in conn.notifies():
                 try:
                     notice = ProjectionNotice.parse(notify.payload)
@@ -89,13 +92,18 @@ class PositionWatcher:
                     )
                     notice = ProjectionNotice(self.position)
                 self._cache.apply(notice)
-                await self._advance(notice.position)
+                self._advance(notice.position)
 
-    async def _advance(self, position: int) -> None:
-        if position > self.position:
-            async with self._changed:
-                self.position = position
-                self._changed.notify_all()
+    def _advance(self, position: int) -> None:
+        """Wakes every read the position satisfies, all at once. (An asyncio.Condition
+        handed its lock from one woken read to the next, a loop iteration each: after a
+        busy notice the last of a dozen reads was woken about 40 ms after the first.)"""
+        if position <= self.position:
+            return
+        self.position = position
+        for waiter, wanted in self._waiters.items():
+            if wanted <= position and not waiter.done():
+                waiter.set_result(None)
 
 
 class PositionHeader:
