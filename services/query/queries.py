@@ -51,15 +51,20 @@ PROJECT_DOCUMENT = (
 # projector bumps it on every change); otherwise built, stored and returned, all in one
 # statement. A copy built from an older snapshot never replaces a newer one. The ETag
 # is kept with it: hashing the body on every read cost more than reading it.
+# An empty project's view is not stored: building it costs about what looking up a
+# stored copy does (0.32 against 0.29 ms here), and storing it made the first read of
+# every new project a write (0.68 ms).
 PROJECT_WITH_TASKS = (
     "WITH p AS (SELECT * FROM projects WHERE id = %s AND tenant_id = %s),"
     " cached AS (SELECT d.body, d.etag FROM project_documents d JOIN p"
     " ON d.project_id = p.id AND d.revision = p.revision),"
-    " built AS (SELECT *, md5(body) AS etag FROM (SELECT p.id, p.tenant_id, p.revision, "
+    " built AS (SELECT *, md5(body) AS etag FROM (SELECT p.id, p.tenant_id, p.revision,"
+    " p.task_count, "
     + PROJECT_DOCUMENT
     + " AS body FROM p WHERE NOT EXISTS (SELECT FROM cached)) b),"
     " stored AS (INSERT INTO project_documents (project_id, tenant_id, revision, body, etag)"
-    " SELECT id, tenant_id, revision, body, etag FROM built ON CONFLICT (project_id)"
+    " SELECT id, tenant_id, revision, body, etag FROM built WHERE task_count > 0"
+    " ON CONFLICT (project_id)"
     " DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body, etag = EXCLUDED.etag"
     " WHERE project_documents.revision < EXCLUDED.revision)"
     " SELECT body, etag FROM cached UNION ALL SELECT body, etag FROM built"

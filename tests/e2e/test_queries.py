@@ -574,13 +574,16 @@ def fresh_view(stack: Stack, project_id: str) -> Item | None:
             (project_id,),
         ).fetchone()
         cached = conn.execute(
-            "SELECT d.revision = p.revision FROM project_documents d"
-            " JOIN projects p ON p.id = d.project_id WHERE d.project_id = %s",
+            "SELECT p.task_count > 0, EXISTS (SELECT FROM project_documents d"
+            " WHERE d.project_id = p.id AND d.revision = p.revision)"
+            " FROM projects p WHERE p.id = %s",
             (project_id,),
         ).fetchone()
     if row is None:
         return None
-    assert cached == (True,), "the view just read should be cached at the current revision"
+    assert cached is not None
+    has_tasks, kept = cached
+    assert kept == has_tasks, "the view just read is kept at its revision if it has tasks"
     view: Item = json.loads(row[0])
     return view
 
