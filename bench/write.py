@@ -132,7 +132,7 @@ async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:
             await js.delete_stream(stream.config.name)
     await nc.close()
     print(f"  relay: publishing {last} events into an empty stream …", flush=True)
-    relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+    relay = Relay(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
     task = asyncio.create_task(relay.run())
     started = time.perf_counter()
     while relay.published_position < last:  # noqa: ASYNC110 (polling a counter)

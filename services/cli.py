@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import uvloop
 
 from shared import logs
+from shared.lifetime import run_until_signalled
 from shared.settings import ConfigurationError, Settings
 
 JWT_SECRET_FILE = "jwt_secret"  # noqa: S105 (a file name)
@@ -80,12 +78,15 @@ def _command(settings: Settings, _: argparse.Namespace) -> int:
     from shared.serving import serve
 
     _check_service_settings(settings)
+    from services.command.relay import run_relay
+
     return serve(
         "services.command.app:create_app",
         settings,
         settings.command_port,
         settings.command_workers,
         "command",
+        companions=(run_relay,),
     )
 
 
@@ -125,7 +126,8 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
             tasks.create_task(projector.run())
             tasks.create_task(sweep_forever(conninfo))
 
-    return _run_until_signalled(project_and_sweep())
+    run_until_signalled(project_and_sweep())
+    return 0
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
@@ -186,19 +188,6 @@ def token_secret(settings: Settings) -> str:
     if stored.is_file():
         return stored.read_text().strip()
     return settings.require_jwt_secret()
-
-
-def _run_until_signalled(work: Coroutine[Any, Any, None]) -> int:
-    async def supervise() -> None:
-        task = asyncio.ensure_future(work)
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    uvloop.run(supervise())
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 `uvicorn --workers N` hands every connection to one worker here and leaves Nagle's
 algorithm on (uvicorn issue 3149). Instead each worker binds its own SO_REUSEPORT
 socket, so the kernel spreads connections across workers, and every accepted
-connection gets TCP_NODELAY, with a response's writes sent together. The parent only
-supervises: it forwards SIGINT/SIGTERM and stops the others if one worker dies.
+connection gets TCP_NODELAY, with a response's writes sent together. A service may
+also run companion processes beside its workers (the command service's relay). The
+parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
+process dies.
 """
 
 from __future__ import annotations
@@ -78,9 +80,21 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
         super().connection_made(coalescing)  # type: ignore[arg-type]
 
 
-def serve(factory: str, settings: Settings, port: int, workers: int, service: str) -> int:
+Companion = Callable[[Settings], None]
+"""A process of the service beside its HTTP workers (a module-level function, as spawn
+pickles it by name); it runs until SIGTERM or SIGINT."""
+
+
+def serve(
+    factory: str,
+    settings: Settings,
+    port: int,
+    workers: int,
+    service: str,
+    companions: Sequence[Companion] = (),
+) -> int:
     """`factory` is "module:function" taking Settings and returning the ASGI app."""
-    if workers <= 1:
+    if workers <= 1 and not companions:
         _worker(factory, settings, port, service)
         return 0
     context = multiprocessing.get_context("spawn")
@@ -89,6 +103,11 @@ def serve(factory: str, settings: Settings, port: int, workers: int, service: st
             target=_worker, args=(factory, settings, port, service), name=f"{service}-{n}"
         )
         for n in range(workers)
+    ] + [
+        context.Process(
+            target=_companion, args=(run, settings, service), name=f"{service}-{run.__name__}"
+        )
+        for run in companions
     ]
     for process in processes:
         process.start()
@@ -121,6 +140,13 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def _companion(run: Companion, settings: Settings, service: str) -> None:
+    end_with_parent(signal.SIGTERM)
+    logs.configure(service, settings.log_level)
+    logger.info("started", extra={"companion": run.__name__, "pid": os.getpid()})
+    run(settings)
+
+
 def _supervise(processes: Sequence[BaseProcess]) -> int:
     stopping: list[int] = []
 
@@ -137,7 +163,7 @@ def _supervise(processes: Sequence[BaseProcess]) -> int:
     ):
         time.sleep(0.2)
     if not stopping:
-        logger.error("a worker exited; stopping the others")
+        logger.error("a worker or companion exited; stopping the others")
         forward(signal.SIGTERM, None)
         stopping.clear()
     for process in processes:

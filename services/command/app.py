@@ -1,4 +1,5 @@
-"""Composition root of the command service: builds every connection at start-up, not import."""
+"""Composition root of the command service's HTTP workers: builds every connection at
+start-up, not import. The relay publishes from a process of its own (relay.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from services.command.application import TaskstreamApplication
 from services.command.errors import install_domain_errors
 from services.command.handling import Commands
 from services.command.idempotency import purge_expired
-from services.command.relay import Relay
 from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
 from shared.auth import TokenCache
@@ -43,12 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = TaskstreamApplication(env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW))
         writer = BatchWriter(application, address.conninfo())
-        relay = Relay(application, address.conninfo(), nats_url, settings.nats_stream)
         app.state.application = application
         app.state.writer = writer
         app.state.commands = Commands(application, writer)
         try:
-            async with background(writer.run(), relay.run(), _purge_idempotency_keys(application)):
+            async with background(writer.run(), _purge_idempotency_keys(application)):
                 yield
         finally:
             application.close()

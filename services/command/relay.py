@@ -1,5 +1,11 @@
 """The outbox relay: tails the event store's global log and publishes it to JetStream.
 
+Each command service runs it in a process of its own, beside its HTTP workers
+(`run_relay`, started by shared/serving.py). On a worker's event loop it waited for
+the requests around it: at 1,000 commands/s here a 10 ms pause took about 30 ms and
+its next statement 25 ms more, and events reached the stream 24-33 ms after their
+command was answered (p50), against 8-13 ms from a process of its own.
+
 The stream itself records how far the relay got (its last taskstream message carries
 a position), so there is no second cursor to keep in step. Each publish names the
 stream sequence it expects to follow, so a retried message can never land after a
@@ -12,10 +18,8 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from uuid import UUID
 
 import psycopg
-from eventsourcing.application import Application
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -23,9 +27,12 @@ from nats.js.errors import NotFoundError
 from psycopg import sql
 
 from services.command.outgoing import Outgoing, encode_row
-from shared.database import EVENTS_TABLE
+from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.events import EventEnvelope, InvalidEnvelope
+from shared.heap import freeze_startup_heap
+from shared.lifetime import run_until_signalled
 from shared.nats import connect, ensure_stream
+from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 RELAY_LOCK = 0x7A5C_0002
@@ -53,7 +60,6 @@ class Relay:
 
     def __init__(
         self,
-        app: Application[UUID],
         conninfo: str,
         nats_url: str,
         stream: str,
@@ -61,7 +67,6 @@ class Relay:
         batch_size: int = 1000,
         ack_timeout: float = 5.0,
     ) -> None:
-        self._app = app
         self._conninfo = conninfo
         self._nats_url = nats_url
         self._stream = stream
@@ -214,6 +219,17 @@ class Relay:
         await asyncio.sleep(COALESCE_SECONDS)
         async for _ in conn.notifies(timeout=0):
             pass
+
+
+def run_relay(settings: Settings) -> None:
+    """The relay's process: runs until SIGTERM or SIGINT."""
+    relay = Relay(
+        DatabaseAddress.parse(settings.require_database_url()).conninfo(),
+        settings.require_nats_url(),
+        settings.nats_stream,
+    )
+    freeze_startup_heap()
+    run_until_signalled(relay.run())
 
 
 def _headers(tail: StreamTail, offset: int, message: Outgoing) -> dict[str, str]:

@@ -10,6 +10,10 @@ Idempotency-Key against the restarted service.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +22,7 @@ import pytest
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from tests.conftest import delete_streams, fresh_database
+from tests.e2e.client import Tenant
 from tests.e2e.conftest import Stack, run_stack
 from tests.e2e.keyed_load import KeyedLoad, assert_exactly_once
 
@@ -47,3 +52,30 @@ def test_killing_the_command_service_under_load_loses_and_doubles_nothing(
         own_stack.start("command")
     load.finish()
     assert_exactly_once(own_stack, load)
+
+
+def test_the_command_service_stops_when_its_relay_dies(own_stack: Stack) -> None:
+    """The relay publishes from a process of its own, beside the HTTP workers. If it
+    dies, the whole service stops, for the deployment to restart, rather than going
+    on recording commands that nobody publishes; restarted, it publishes them."""
+    tenant = Tenant(own_stack)
+    tenant.project("before")
+    os.kill(companion_pid(own_stack, "run_relay"), signal.SIGKILL)
+    assert own_stack.processes["command"].wait(timeout=30) == 1
+    own_stack.start("command")
+    answer = tenant.command("POST", "/projects", json={"name": "after"})
+    assert answer.status_code == 201, answer.text
+    position = {"X-Min-Position": answer.headers["X-Event-Position"]}
+    deadline = time.monotonic() + 30
+    while (read := tenant.query("/projects", headers=position)).status_code == 503:
+        assert time.monotonic() < deadline, "the restarted service published nothing"
+    assert [p["name"] for p in read.json()["items"]] == ["before", "after"]
+
+
+def companion_pid(stack: Stack, name: str) -> int:
+    """From the line the process logs as it starts (shared/serving.py)."""
+    for line in (stack.logs / "command.log").read_text().splitlines():
+        record = json.loads(line) if line.startswith("{") else {}
+        if record.get("companion") == name:
+            return int(record["pid"])
+    raise AssertionError(f"no companion {name} in the command service's log")

@@ -58,7 +58,7 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
     app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
     try:
         last = mixed_workload(app, [uuid4() for _ in range(3)], rounds=120)
-        relay = Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+        relay = Relay(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
         async with running(relay):
 
             async def all_published() -> bool:

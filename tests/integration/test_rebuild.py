@@ -33,7 +33,7 @@ async def live(database_url: str, nats_url: str) -> AsyncIterator[TaskstreamAppl
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     try:
         async with running(
-            Relay(app, conninfo, nats_url, "TASKSTREAM"),
+            Relay(conninfo, nats_url, "TASKSTREAM"),
             Projector(conninfo, nats_url, "TASKSTREAM"),
         ):
             yield app

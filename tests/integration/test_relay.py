@@ -30,8 +30,8 @@ def ctx() -> Context:
     return Context(TENANT, "tester", datetime.now(UTC))
 
 
-def make_relay(app: TaskstreamApplication, database_url: str, nats_url: str) -> Relay:
-    return Relay(app, DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+def make_relay(database_url: str, nats_url: str) -> Relay:
+    return Relay(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
 
 
 async def published(nats_url: str) -> list[EventEnvelope]:
@@ -54,7 +54,7 @@ async def test_every_event_is_published_in_position_order_as_a_cloudevent(
     second = app.record(app.create_project(ctx(), uuid4(), "two", "2"))
     renamed = app.record(app.update_project(ctx(), first_id, None, "one, renamed", UNSET))
 
-    async with running(make_relay(app, database_url, nats_url)):
+    async with running(make_relay(database_url, nats_url)):
         events = await wait_for_count(nats_url, 3)
 
     assert [e.position for e in events] == [first, second, renamed]
@@ -74,10 +74,10 @@ async def test_a_restarted_relay_resumes_without_duplicates(
     app: TaskstreamApplication, database_url: str, nats_url: str
 ) -> None:
     app.record(app.create_project(ctx(), uuid4(), "before", None))
-    async with running(make_relay(app, database_url, nats_url)):
+    async with running(make_relay(database_url, nats_url)):
         await wait_for_count(nats_url, 1)
     app.record(app.create_project(ctx(), uuid4(), "while stopped", None))
-    async with running(make_relay(app, database_url, nats_url)):
+    async with running(make_relay(database_url, nats_url)):
         await wait_for_count(nats_url, 2)
         app.record(app.create_project(ctx(), uuid4(), "after", None))
         events = await wait_for_count(nats_url, 3)
@@ -88,7 +88,7 @@ async def test_a_restarted_relay_resumes_without_duplicates(
 async def test_only_one_relay_publishes_at_a_time(
     app: TaskstreamApplication, database_url: str, nats_url: str
 ) -> None:
-    one, two = make_relay(app, database_url, nats_url), make_relay(app, database_url, nats_url)
+    one, two = make_relay(database_url, nats_url), make_relay(database_url, nats_url)
     async with running(one), running(two):
 
         async def a_leader() -> bool:
@@ -107,7 +107,7 @@ async def test_commands_succeed_while_nats_is_down_and_the_backlog_follows(
 ) -> None:
     server = EmbeddedNats(tmp_path / "nats")
     url = server.start()
-    relay = make_relay(app, database_url, url)
+    relay = make_relay(database_url, url)
     try:
         async with running(relay):
             app.record(app.create_project(ctx(), uuid4(), "before outage", None))
@@ -133,7 +133,7 @@ async def test_every_event_type_survives_a_killed_nats_mid_stream_exactly_once(
     last = mixed_workload(app, [uuid4() for _ in range(3)], rounds=60)
     server = EmbeddedNats(tmp_path / "nats")
     url = server.start()
-    relay = make_relay(app, database_url, url)
+    relay = make_relay(database_url, url)
     try:
         async with running(relay):
 
@@ -167,7 +167,7 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
     And once woken, the relay must not wake again on the notifications it has already
     read the commits of: they used to stay queued, one wait each, growing without end."""
     monkeypatch.setattr(relay_module, "POLL_SECONDS", 0.5)
-    relay = make_relay(app, database_url, "nats://127.0.0.1:1")
+    relay = make_relay(database_url, "nats://127.0.0.1:1")
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     async with (
         await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as listener,
