@@ -23,6 +23,8 @@ from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
 
+POOL_SIZE = 16
+
 
 def create_app(settings: Settings) -> FastAPI:
     address = DatabaseAddress.parse(settings.require_database_url())
@@ -33,10 +35,12 @@ def create_app(settings: Settings) -> FastAPI:
         # The only writes of this pool are the kept JSON documents, a cache: a commit
         # need not wait for its WAL to reach disk. A crash can lose the last few
         # copies, which the next read rebuilds (their revisions say they are stale).
+        # Opened whole at start-up: a pool that grows under a burst of reads makes
+        # them wait for new connections (see docs/decisions.md, "Read side").
         pool = AsyncConnectionPool(
             conninfo,
-            min_size=2,
-            max_size=16,
+            min_size=POOL_SIZE,
+            max_size=POOL_SIZE,
             kwargs={
                 "autocommit": True,
                 "options": "-c TimeZone=UTC -c synchronous_commit=off",
