@@ -75,11 +75,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(settings: Settings, _: argparse.Namespace) -> int:
+    from services.command.relay import run_relay
     from shared.serving import serve
 
     _check_service_settings(settings)
-    from services.command.relay import run_relay
-
     return serve(
         "services.command.app:create_app",
         settings,
