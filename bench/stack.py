@@ -14,6 +14,7 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health, free_port
 from shared import migrate
+from shared.serving import STOP_SECONDS
 from shared.settings import service_environment
 
 SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105 (throwaway)
@@ -94,7 +95,7 @@ def services(
             process.terminate()
         for process in processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=STOP_SECONDS + 5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

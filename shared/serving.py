@@ -6,7 +6,8 @@ socket, so the kernel spreads connections across workers, and every accepted
 connection gets TCP_NODELAY, with a response's writes sent together. A service may
 also run companion processes beside its workers (the command service's relay). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
-process dies.
+process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
+is left to stop it if its graceful shutdown hangs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from shared.lifetime import end_with_parent
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
+STOP_SECONDS = 20.0
 
 
 class CoalescingTransport:
@@ -116,7 +118,7 @@ def serve(
 
 def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     if multiprocessing.parent_process() is not None:
-        end_with_parent(signal.SIGTERM)
+        end_with_parent(signal.SIGKILL)
     logs.configure(service, settings.log_level)
     module, _, name = factory.partition(":")
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
@@ -141,13 +143,17 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
 
 
 def _companion(run: Companion, settings: Settings, service: str) -> None:
-    end_with_parent(signal.SIGTERM)
+    end_with_parent(signal.SIGKILL)
     logs.configure(service, settings.log_level)
     logger.info("started", extra={"companion": run.__name__, "pid": os.getpid()})
     run(settings)
 
 
 def _supervise(processes: Sequence[BaseProcess]) -> int:
+    """Until a signal or a child's exit; then every child gets SIGTERM and, past
+    STOP_SECONDS in all, SIGKILL. A graceful shutdown can hang (uvicorn waits for the
+    app's lifespan without a bound), and a supervisor that waited for it forever was
+    then killed by whoever stopped it, leaving the child behind."""
     stopping: list[int] = []
 
     def forward(signum: int, _: object) -> None:
@@ -158,16 +164,20 @@ def _supervise(processes: Sequence[BaseProcess]) -> int:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    while all(p.is_alive() for p in processes) or (
-        stopping and any(p.is_alive() for p in processes)
-    ):
+    while not stopping and all(p.is_alive() for p in processes):
         time.sleep(0.2)
     if not stopping:
         logger.error("a worker or companion exited; stopping the others")
         forward(signal.SIGTERM, None)
         stopping.clear()
+    deadline = time.monotonic() + STOP_SECONDS
     for process in processes:
-        process.join(timeout=20)
+        process.join(timeout=max(deadline - time.monotonic(), 0.0))
+    for process in processes:
         if process.is_alive():
+            logger.warning(
+                "did not stop in time; killed", extra={"child": process.name, "pid": process.pid}
+            )
             process.kill()
+            process.join()
     return 0 if stopping else 1

@@ -26,6 +26,7 @@ from services.dev.processes import answers_health
 from shared import migrate
 from shared.auth import issue_token
 from shared.lifetime import die_with_parent
+from shared.serving import STOP_SECONDS
 from shared.settings import Settings, service_environment
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _children(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[bytes]
         for child in children.values():
             if child.poll() is None:
                 child.terminate()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + STOP_SECONDS + 5
         for name, child in children.items():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import signal
+import time
+from multiprocessing.synchronize import Event
 from typing import Any
 
+import pytest
+
+from shared import serving
 from shared.serving import CoalescingTransport
 
 
@@ -61,3 +68,37 @@ def test_everything_else_is_the_real_transport() -> None:
         return transport.get_extra_info("peername")
 
     assert asyncio.run(run()) == "info peername"
+
+
+def _ignores_sigterm(ready: Event) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
+    time.sleep(600)
+
+
+def _exits_at_once() -> None:
+    pass
+
+
+def test_the_supervisor_kills_a_child_that_does_not_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One child exits, so the supervisor stops the other, whose shutdown hangs (here it
+    ignores SIGTERM): past STOP_SECONDS it is killed, not waited for forever."""
+    monkeypatch.setattr(serving, "STOP_SECONDS", 1.0)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    stubborn = context.Process(target=_ignores_sigterm, args=(ready,))
+    stubborn.start()
+    assert ready.wait(30)
+    quitter = context.Process(target=_exits_at_once)
+    quitter.start()
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    try:
+        code = serving._supervise([stubborn, quitter])
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+    assert code == 1, "a child that exited unasked is a failure"
+    assert not stubborn.is_alive()
+    assert stubborn.exitcode == -signal.SIGKILL
+    assert time.monotonic() - started < 10
