@@ -12,6 +12,7 @@ from services.query import metrics as query_metrics
 from services.query.cache import ResponseCache
 from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher
+from services.query.queries import ObjectReads
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         await pool.open()
         watcher = PositionWatcher(conninfo, app.state.cache)
         app.state.pool = pool
+        app.state.objects = ObjectReads.over(pool)
         app.state.watcher = watcher
         try:
             async with background(watcher.run()):

@@ -53,7 +53,9 @@ class ResponseCache:
         """Misses answered by the same read another caller had in flight (CachedReads)."""
         self.bytes = 0
         self._answers: OrderedDict[Key, Answer] = OrderedDict()
-        self._by_tenant: dict[str, set[Key]] = {}
+        self._by_tenant: dict[str, dict[str | None, set[Key]]] = {}
+        """tenant -> project (None: a tenant-wide read) -> keys: a notice finds what it
+        drops without looking at the tenant's other kept views, however many."""
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -81,7 +83,7 @@ class ResponseCache:
         while self._answers and self.bytes + answer.size > self.max_bytes:
             self._drop(next(iter(self._answers)))
         self._answers[key] = answer
-        self._by_tenant.setdefault(answer.tenant, set()).add(key)
+        self._by_tenant.setdefault(answer.tenant, {}).setdefault(answer.project, set()).add(key)
         self.bytes += answer.size
         return True
 
@@ -91,8 +93,12 @@ class ResponseCache:
             self._clear()
             return
         for tenant in notice.tenants:
-            for key in list(self._by_tenant.get(tenant, ())):
-                if notice.touches(tenant, self._answers[key].project):
+            groups = self._by_tenant.get(tenant)
+            if groups is None:
+                continue
+            touched = groups if notice.projects is None else (None, *notice.projects)
+            for project in [p for p in touched if p in groups]:
+                for key in list(groups[project]):
                     self._drop(key)
 
     def listening(self, live: bool) -> None:
@@ -106,10 +112,13 @@ class ResponseCache:
         if answer is None:
             return
         self.bytes -= answer.size
-        keys = self._by_tenant[answer.tenant]
+        groups = self._by_tenant[answer.tenant]
+        keys = groups[answer.project]
         keys.discard(key)
         if not keys:
-            del self._by_tenant[answer.tenant]
+            del groups[answer.project]
+            if not groups:
+                del self._by_tenant[answer.tenant]
 
     def _clear(self) -> None:
         self._answers.clear()

@@ -1,4 +1,4 @@
-"""What every read needs: the caller's tenant, a connection, read-your-writes, and ETags.
+"""What every read needs: the caller's tenant, the database, read-your-writes, and ETags.
 
 One `async` dependency does it all: FastAPI resolves each dependency on every request,
 and a plain `def` one runs in its threadpool; both cost more than a primary-key read.
@@ -7,16 +7,14 @@ and a plain `def` one runs in its threadpool; both cost more than a primary-key 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from psycopg_pool import AsyncConnectionPool
 
 from services.query.position import PositionWatcher, wait_left
-from services.query.queries import Conn
+from services.query.queries import ObjectReads, Pool
 from shared.auth import Caller, authenticate
 from shared.problems import Problem
 from shared.routes import PlainRoute
@@ -27,7 +25,9 @@ class Read:
     """A tenant-scoped read at a known projection position."""
 
     caller: Caller
-    conn: Conn
+    pool: Pool
+    """For lists; a read of one object goes through `objects`, batched."""
+    objects: ObjectReads
     position: int
     if_none_match: str | None
 
@@ -47,7 +47,7 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-async def read(request: Request) -> AsyncIterator[Read]:
+async def read(request: Request) -> Read:
     caller = await authenticate(request)
     min_position = parse_min_position(request.headers.get("x-min-position"))
     watcher: PositionWatcher = request.app.state.watcher
@@ -62,9 +62,10 @@ async def read(request: Request) -> AsyncIterator[Read]:
             f"(it is at {watcher.position}); retry shortly",
             headers={"Retry-After": "1", "X-Projection-Position": str(watcher.position)},
         )
-    pool: AsyncConnectionPool[Conn] = request.app.state.pool
-    async with pool.connection() as conn:
-        yield Read(caller, conn, watcher.position, request.headers.get("if-none-match"))
+    state = request.app.state
+    return Read(
+        caller, state.pool, state.objects, watcher.position, request.headers.get("if-none-match")
+    )
 
 
 def parse_min_position(value: str | None) -> int | None:

@@ -8,9 +8,8 @@ difference in the answer. No servers: no lifespan (connections) is ever run.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -262,29 +261,23 @@ READ_CASES: list[Case] = [
 READ_HEADERS = ("content-type", "etag", "x-projection-position", "retry-after")
 
 
-class _Pool:
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[str]:
-        yield "a pooled connection"
-
-
-def _found(kind: str, conn: str, tenant_id: UUID, object_id: UUID) -> str | None:
+def _found(kind: str, objects: str, tenant_id: UUID, object_id: UUID) -> str | None:
     if object_id == MISSING:
         return None
-    return json.dumps({kind: str(object_id), "tenant": str(tenant_id), "conn": conn})
+    return json.dumps({kind: str(object_id), "tenant": str(tenant_id), "objects": objects})
 
 
-async def _project(conn: str, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
-    body = _found("project", conn, tenant_id, project_id)
+async def _project(objects: str, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
+    body = _found("project", objects, tenant_id, project_id)
     return None if body is None else (body, "kept")
 
 
-async def _task(conn: str, tenant_id: UUID, task_id: UUID) -> str | None:
-    return _found("task", conn, tenant_id, task_id)
+async def _task(objects: str, tenant_id: UUID, task_id: UUID) -> str | None:
+    return _found("task", objects, tenant_id, task_id)
 
 
-async def _tag(conn: str, tenant_id: UUID, tag_id: UUID) -> str | None:
-    return _found("tag", conn, tenant_id, tag_id)
+async def _tag(objects: str, tenant_id: UUID, tag_id: UUID) -> str | None:
+    return _found("tag", objects, tenant_id, tag_id)
 
 
 def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
@@ -295,7 +288,8 @@ def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
     watcher.position = 10
     app.state.tokens = TokenCache(JWT_SECRET)
     app.state.watcher = watcher
-    app.state.pool = _Pool()
+    app.state.pool = "the pool, for lists"
+    app.state.objects = "the batched reads of one object"
     app.state.min_position_wait = 0.01
     return app
 

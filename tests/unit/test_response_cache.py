@@ -41,6 +41,18 @@ def test_a_kept_answer_is_served_until_a_notice_touches_it() -> None:
     assert len(cache) == cache.bytes == 0
 
 
+def test_a_notice_naming_no_projects_drops_every_view_of_its_tenants() -> None:
+    cache = live_cache()
+    views = [key(TENANT, f"/{n}") for n in range(3)]
+    for n, view in enumerate(views):
+        cache.keep(view, answer(project=str(n)), cache.generation)
+    cache.keep(key(OTHER, "/0"), answer(OTHER, project="0"), cache.generation)
+    cache.apply(ProjectionNotice(1, frozenset([TENANT])))
+    assert all(cache.get(view) is None for view in views)
+    assert cache.get(key(OTHER, "/0")) is not None
+    assert (len(cache), cache.bytes) == (1, answer().size)
+
+
 def test_an_answer_computed_while_a_notice_arrived_is_not_kept() -> None:
     cache = live_cache()
     started = cache.generation

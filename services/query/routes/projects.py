@@ -33,7 +33,7 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 )
 async def get_project(project_id: UUID, read: ReadDep) -> Response:
     """The seed's nested view: the project with its tasks, each with its tags."""
-    found = await queries.project_with_tasks(read.conn, read.caller.tenant_id, project_id)
+    found = await queries.project_with_tasks(read.objects, read.caller.tenant_id, project_id)
     if found is None:
         raise not_found("project")
     body, etag = found
@@ -46,6 +46,6 @@ async def get_project(project_id: UUID, read: ReadDep) -> Response:
 async def list_projects(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
     scope = list_scope("projects", read.caller.tenant_id)
     items, next_key = await queries.project_page(
-        read.conn, read.caller.tenant_id, decode_cursor(cursor, scope), limit
+        read.pool, read.caller.tenant_id, decode_cursor(cursor, scope), limit
     )
     return read.json(page_body(items, next_key, scope))

@@ -28,7 +28,7 @@ router = APIRouter(
 async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
     scope = list_scope("tags", read.caller.tenant_id)
     items, next_key = await queries.tag_page(
-        read.conn, read.caller.tenant_id, decode_cursor(cursor, scope), limit
+        read.pool, read.caller.tenant_id, decode_cursor(cursor, scope), limit
     )
     return read.json(page_body(items, next_key, scope))
 
@@ -37,7 +37,7 @@ async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None)
     "/tags/{tag_id}", responses={200: {"model": Tag}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
 )
 async def get_tag(tag_id: UUID, read: ReadDep) -> Response:
-    body = await queries.tag(read.conn, read.caller.tenant_id, tag_id)
+    body = await queries.tag(read.objects, read.caller.tenant_id, tag_id)
     if body is None:
         raise not_found("tag")
     return read.json(body)

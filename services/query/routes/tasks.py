@@ -39,7 +39,7 @@ async def list_tasks(
     tenant_id = read.caller.tenant_id
     scope = list_scope("tasks", tenant_id, project_id=project_id, status=status, tag_id=tag_id)
     items, next_key = await queries.task_page(
-        read.conn,
+        read.pool,
         tenant_id,
         decode_cursor(cursor, scope),
         limit,
@@ -54,7 +54,7 @@ async def list_tasks(
     "/tasks/{task_id}", responses={200: {"model": Task}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
 )
 async def get_task(task_id: UUID, read: ReadDep) -> Response:
-    body = await queries.task(read.conn, read.caller.tenant_id, task_id)
+    body = await queries.task(read.objects, read.caller.tenant_id, task_id)
     if body is None:
         raise not_found("task")
     return read.json(body)

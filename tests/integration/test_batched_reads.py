@@ -1,0 +1,168 @@
+"""Reads of one object that start together share one statement (services/query/batched.py),
+and each still gets exactly its own answer: its own object, nothing of another tenant's,
+its own error, and its cancellation alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool, PoolClosed
+
+from services.dev.postgres import EmbeddedPostgres
+from services.query import queries
+from services.query.batched import ByIdReads
+from services.query.queries import ObjectReads, Pool
+from shared.database import DatabaseAddress
+from tests.support import seed_project
+
+TENANT, OTHER = uuid4(), uuid4()
+STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[Pool]:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    database = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    async with AsyncConnectionPool(
+        conninfo, min_size=2, max_size=2, kwargs={"autocommit": True}, open=False
+    ) as opened:
+        yield opened
+
+
+class StatementLog:
+    """Counts the statements PostgreSQL logs from now on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.start = path.stat().st_size
+
+    def count(self) -> int:
+        time.sleep(0.05)
+        with self.path.open("rb") as f:
+            f.seek(self.start)
+            return len(STATEMENT.findall(f.read().decode(errors="replace")))
+
+
+def ids_of(found: list[tuple[str, str] | None]) -> list[str | None]:
+    return [None if f is None else json.loads(f[0])["id"] for f in found]
+
+
+async def test_views_read_together_share_one_statement_and_each_gets_its_own(
+    pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    mine = [seed_project(conninfo, TENANT, tasks)[0] for tasks in (0, 1, 3)]
+    theirs, _ = seed_project(conninfo, OTHER, 1)
+    objects = ObjectReads.over(pool)
+    await queries.project_with_tasks(objects, TENANT, mine[0])
+
+    log = StatementLog(postgres_server.log_path)
+    asked = [*mine, mine[1], theirs, uuid4()]
+    found = await asyncio.gather(
+        *(queries.project_with_tasks(objects, TENANT, project) for project in asked)
+    )
+
+    assert log.count() == 1
+    assert ids_of(found) == [str(p) for p in mine] + [str(mine[1]), None, None]
+    assert [len(json.loads(f[0])["tasks"]) for f in found[:3] if f] == [0, 1, 3]
+    assert found[3] == found[1]
+    owner = await queries.project_with_tasks(objects, OTHER, theirs)
+    assert owner is not None and json.loads(owner[0])["id"] == str(theirs)
+
+
+async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
+    pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    project, tag = seed_project(conninfo, TENANT, 2)
+    _, their_tag = seed_project(conninfo, OTHER, 1)
+    with psycopg.connect(conninfo) as conn:
+        tasks = [
+            UUID(str(r[0]))
+            for r in conn.execute(
+                "SELECT id FROM tasks WHERE project_id = %s ORDER BY created_at", (project,)
+            )
+        ]
+    objects = ObjectReads.over(pool)
+
+    log = StatementLog(postgres_server.log_path)
+    found = await asyncio.gather(
+        *(queries.task(objects, TENANT, task) for task in tasks),
+        queries.tag(objects, TENANT, tag),
+        queries.tag(objects, TENANT, their_tag),
+    )
+
+    assert log.count() == 2
+    bodies = [None if body is None else json.loads(body) for body in found]
+    assert [b["id"] if b else None for b in bodies] == [*map(str, tasks), str(tag), None]
+    assert bodies[2] is not None and bodies[2]["task_count"] == 2
+
+
+async def test_more_reads_than_a_batch_holds_go_out_in_several(
+    pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    projects = [seed_project(conninfo, TENANT, 1)[0] for _ in range(5)]
+    views = ByIdReads(pool, queries.PROJECTS_WITH_TASKS, max_batch=2)
+
+    log = StatementLog(postgres_server.log_path)
+    found = await asyncio.gather(*(views.get(TENANT, p) for p in projects))
+
+    assert log.count() == 3
+    assert [json.loads(row[0])["id"] if row else None for row in found] == list(map(str, projects))
+
+
+async def test_a_cancelled_read_leaves_the_others_of_its_batch_answered(
+    pool: Pool, database_url: str
+) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    first, second = (seed_project(conninfo, TENANT, 1)[0] for _ in range(2))
+    objects = ObjectReads.over(pool)
+    reads = [
+        asyncio.create_task(queries.project_with_tasks(objects, TENANT, p))
+        for p in (first, first, second)
+    ]
+    await asyncio.sleep(0)
+    reads[0].cancel()
+
+    done = await asyncio.gather(*reads, return_exceptions=True)
+
+    assert isinstance(done[0], asyncio.CancelledError)
+    assert ids_of([done[1], done[2]]) == [str(first), str(second)]  # type: ignore[list-item]
+
+
+async def test_a_failed_batch_fails_every_read_in_it(pool: Pool) -> None:
+    objects = ObjectReads.over(pool)
+    await pool.close()
+
+    done = await asyncio.gather(
+        *(queries.project_with_tasks(objects, TENANT, uuid4()) for _ in range(3)),
+        return_exceptions=True,
+    )
+
+    assert all(isinstance(error, PoolClosed) for error in done), done
+
+
+@pytest.mark.parametrize(
+    "statement", [queries.PROJECTS_WITH_TASKS, queries.TASKS_BY_ID, queries.TAGS_BY_ID]
+)
+def test_a_batch_finds_its_objects_by_index(database_url: str, statement: str) -> None:
+    """Never by reading a whole table, however many objects the tenants hold."""
+    ids = [uuid4() for _ in range(3)]
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            str(row[0]) for row in conn.execute(f"EXPLAIN {statement}", (ids, ids)).fetchall()
+        )
+        conn.rollback()
+    assert "Seq Scan" not in plan, plan
