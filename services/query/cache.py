@@ -69,11 +69,12 @@ class ResponseCache:
         self.hits += 1
         return answer
 
-    def shared_answer(self, key: Key) -> Answer | None:
-        """What a read that missed and waited for another's computation may serve."""
+    def kept(self, key: Key) -> Answer | None:
+        """The kept answer, not counted as a hit or a miss: for a read that missed and
+        waited for another's computation."""
         answer = self._answers.get(key)
         if answer is not None:
-            self.shared += 1
+            self._answers.move_to_end(key)
         return answer
 
     def keep(self, key: Key, answer: Answer, generation: int) -> bool:
