@@ -24,7 +24,8 @@ from shared.database import DatabaseAddress
 
 CONNECTIONS = 64
 # The query service with its answer cache off: every read goes to PostgreSQL, as a
-# read of a view changed since it was last read does.
+# read of a view changed since it was last read does. Reads of the one project that
+# start together still share a statement (services/query/batched.py).
 UNCACHED = {"TASKSTREAM_QUERY_CACHE_MEGABYTES": "0"}
 
 
