@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import psycopg
 import uvloop
 
-from bench.load import Connection, Result, http_request, run_load, table
+from bench.load import Connection, Result, http_request, run_load, steady_heap, table
 from bench.stack import BenchStack, servers, services
 from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
@@ -207,11 +207,10 @@ async def _lag(
         return writer, reader
 
     connections = await asyncio.gather(*(connect() for _ in range(clients)))
-    start = time.perf_counter()
-    measure_from = start + warmup
-    deadline = measure_from + seconds
 
-    async def client(index: int, writer: Connection, reader: Connection) -> None:
+    async def client(index: int, writer: Connection, reader: Connection, start: float) -> None:
+        measure_from = start + warmup
+        deadline = measure_from + seconds
         turn = asyncio.Lock()
         reads: list[asyncio.Task[None]] = []
         next_at = start + index * interval / clients
@@ -247,7 +246,9 @@ async def _lag(
         writer.close()
         reader.close()
 
-    await asyncio.gather(*(client(i, *pair) for i, pair in enumerate(connections)))
+    with steady_heap():
+        start = time.perf_counter()
+        await asyncio.gather(*(client(i, *pair, start) for i, pair in enumerate(connections)))
     return commands, lag
 
 
