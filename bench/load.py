@@ -68,10 +68,10 @@ def http_request(
 def steady_heap() -> Iterator[None]:
     """Keeps the generator's own garbage collector out of what it measures: everything
     alive when a step starts is frozen, so a full collection during the step walks only
-    what the step made. The benchmark process holds more than 100,000 objects by the
-    read suite (the servers' clients, the write suite's leftovers), and a full
-    collection of them paused it 160-164 ms in the middle of lag steps: every read in
-    flight was then timed 160 ms late, and a step's p99 was that pause. (The services
+    what the step made. The benchmark process holds about 110,000 objects, mostly the
+    modules it imports to seed and check the stack, and a full collection of them
+    paused it 160-164 ms in the middle of lag steps: every read in flight was then
+    timed 160 ms late, and a step's p99 was that pause. (The services
     freeze their own start-up heap: shared/heap.py.)"""
     gc.collect()
     gc.freeze()
