@@ -1,21 +1,24 @@
-"""Waiting for conditions instead of sleeping, reading what reached the stream, and
-seeding the read model directly."""
+"""Waiting for conditions instead of sleeping, reading what reached the stream, seeding
+the read model directly, and counting the statements PostgreSQL ran."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 import psycopg
 
 from shared.background import background
+from shared.database import DatabaseAddress
 from shared.nats import connect
 
 
@@ -158,3 +161,27 @@ def seed_project(conninfo: str, tenant: UUID, tasks: int) -> tuple[UUID, UUID]:
                 [(t, g, tenant) for t in task_ids for g in tags],
             )
     return project, tags[0]
+
+
+def log_statements(database_url: str) -> None:
+    """PostgreSQL logs every statement run in this database by sessions opened later."""
+    database = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo(), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+
+
+class StatementLog:
+    """Counts the statements the server's log shows from now on (see log_statements)."""
+
+    _STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
+
+    def __init__(self, path: Path) -> None:
+        time.sleep(0.05)
+        self.path = path
+        self.start = path.stat().st_size
+
+    def count(self) -> int:
+        time.sleep(0.05)
+        with self.path.open("rb") as f:
+            f.seek(self.start)
+            return len(self._STATEMENT.findall(f.read().decode(errors="replace")))

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
@@ -21,36 +18,22 @@ from services.query import queries
 from services.query.batched import ByIdReads
 from services.query.queries import ObjectReads, Pool
 from shared.database import DatabaseAddress
-from tests.support import seed_project
+from tests.support import StatementLog, log_statements, seed_project
 
 TENANT, OTHER = uuid4(), uuid4()
-STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
 
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[Pool]:
-    conninfo = DatabaseAddress.parse(database_url).conninfo()
-    database = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    log_statements(database_url)
     async with AsyncConnectionPool(
-        conninfo, min_size=2, max_size=2, kwargs={"autocommit": True}, open=False
+        DatabaseAddress.parse(database_url).conninfo(),
+        min_size=2,
+        max_size=2,
+        kwargs={"autocommit": True},
+        open=False,
     ) as opened:
         yield opened
-
-
-class StatementLog:
-    """Counts the statements PostgreSQL logs from now on."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.start = path.stat().st_size
-
-    def count(self) -> int:
-        time.sleep(0.05)
-        with self.path.open("rb") as f:
-            f.seek(self.start)
-            return len(STATEMENT.findall(f.read().decode(errors="replace")))
 
 
 def ids_of(found: list[tuple[str, str] | None]) -> list[str | None]:
@@ -67,17 +50,22 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
     await queries.project_with_tasks(objects, TENANT, mine[0])
 
     log = StatementLog(postgres_server.log_path)
-    asked = [*mine, mine[1], theirs, uuid4()]
+    asked = [
+        *((TENANT, project) for project in mine),
+        (TENANT, mine[1]),
+        (TENANT, theirs),
+        (TENANT, uuid4()),
+        (OTHER, theirs),
+        (OTHER, mine[0]),
+    ]
     found = await asyncio.gather(
-        *(queries.project_with_tasks(objects, TENANT, project) for project in asked)
+        *(queries.project_with_tasks(objects, tenant, project) for tenant, project in asked)
     )
 
     assert log.count() == 1
-    assert ids_of(found) == [str(p) for p in mine] + [str(mine[1]), None, None]
+    assert ids_of(found) == [*map(str, mine), str(mine[1]), None, None, str(theirs), None]
     assert [len(json.loads(f[0])["tasks"]) for f in found[:3] if f] == [0, 1, 3]
     assert found[3] == found[1]
-    owner = await queries.project_with_tasks(objects, OTHER, theirs)
-    assert owner is not None and json.loads(owner[0])["id"] == str(theirs)
 
 
 async def test_tasks_and_tags_read_together_share_a_statement_per_kind(

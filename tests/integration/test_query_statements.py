@@ -6,12 +6,10 @@ A read answered from memory costs none (test_response_cache.py).
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,40 +19,27 @@ from shared.auth import issue_token
 from shared.database import DatabaseAddress
 from shared.settings import Settings
 from tests.conftest import JWT_SECRET
-from tests.support import seed_project
+from tests.support import StatementLog, log_statements, seed_project
 
 TENANT = uuid4()
-STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*):")
 
 
 @pytest.fixture
 def client(database_url: str, settings: Settings) -> Iterator[TestClient]:
-    conninfo = DatabaseAddress.parse(database_url).conninfo()
-    database = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"ALTER DATABASE \"{database}\" SET log_statement = 'all'")
+    log_statements(database_url)
     uncached = settings.model_copy(update={"query_cache_megabytes": 0})
     with TestClient(create_app(uncached)) as test_client:
         test_client.headers["X-Tenant-Token"] = issue_token(JWT_SECRET, TENANT, 600)
         yield test_client
 
 
-def statements_for(client: TestClient, log: str, path: str) -> int:
+def statements_for(client: TestClient, log: Path, path: str) -> int:
     """Statements the server logged while answering `path` (after a warm-up request)."""
     assert client.get(path).status_code == 200
-    time.sleep(0.05)
-    start = _size(log)
+    statements = StatementLog(log)
     answer = client.get(path)
     assert answer.status_code == 200, answer.text
-    time.sleep(0.05)
-    with open(log, "rb") as f:
-        f.seek(start)
-        return len(STATEMENT.findall(f.read().decode(errors="replace")))
-
-
-def _size(path: str) -> int:
-    with open(path, "rb") as f:
-        return f.seek(0, 2)
+    return statements.count()
 
 
 def test_reads_cost_the_same_statements_for_1_and_500_tasks(
@@ -63,7 +48,7 @@ def test_reads_cost_the_same_statements_for_1_and_500_tasks(
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     small, small_tag = seed_project(conninfo, TENANT, 1)
     large, large_tag = seed_project(conninfo, TENANT, 500)
-    log = str(postgres_server.log_path)
+    log = postgres_server.log_path
     for path in (
         "/api/v1/projects/{project}",
         "/api/v1/tasks?project_id={project}&limit=200",

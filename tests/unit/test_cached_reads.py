@@ -78,7 +78,7 @@ class Service:
         await self.reads(scope, receive, send)
         return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
-    async def notice(self, position: int) -> None:
+    def notice(self, position: int) -> None:
         self.cache.apply(ProjectionNotice.of(position, [str(TENANT)], []))
         self.watcher.position = position
 
@@ -91,7 +91,7 @@ async def test_a_read_is_not_served_a_computation_begun_before_its_position() ->
     service = Service()
     first = asyncio.create_task(service.get())
     await service.started.wait()
-    await service.notice(21)
+    service.notice(21)
     second = asyncio.create_task(service.get((b"x-min-position", b"21")))
     await service.settle()
     assert service.computed == [20], "the second read waits for the computation in flight"
@@ -108,7 +108,7 @@ async def test_a_waiting_read_is_served_the_computation_a_notice_kept_out_of_the
     await service.started.wait()
     second = asyncio.create_task(service.get((b"x-min-position", b"19")))
     await service.settle()
-    await service.notice(21)
+    service.notice(21)
     service.release.set()
 
     assert await first == await second == b"as of 20"
@@ -123,7 +123,7 @@ async def test_reads_that_need_a_newer_answer_share_the_next_computation(yieldin
     service = Service(yielding=yielding)
     first = asyncio.create_task(service.get())
     await service.started.wait()
-    await service.notice(21)
+    service.notice(21)
     later = [asyncio.create_task(service.get((b"x-min-position", b"21"))) for _ in range(3)]
     await service.settle()
     service.release.set()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import pytest
+
 from services.query.cache import Answer, Key, ResponseCache
 from shared.projection_notice import ProjectionNotice
 
@@ -51,6 +53,32 @@ def test_a_notice_naming_no_projects_drops_every_view_of_its_tenants() -> None:
     assert all(cache.get(view) is None for view in views)
     assert cache.get(key(OTHER, "/0")) is not None
     assert (len(cache), cache.bytes) == (1, answer().size)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        ProjectionNotice(1),
+        ProjectionNotice.of(1, [TENANT], []),
+        ProjectionNotice.of(1, [TENANT], [P]),
+        ProjectionNotice.of(1, [TENANT, OTHER], [Q]),
+        ProjectionNotice(1, frozenset([OTHER])),
+    ],
+)
+def test_a_notice_drops_exactly_what_it_touches(notice: ProjectionNotice) -> None:
+    """The cache finds what to drop through its own index; ProjectionNotice.touches is
+    the rule it must agree with."""
+    cache = live_cache()
+    kept = {
+        key(tenant, f"/{project}"): (tenant, project)
+        for tenant in (TENANT, OTHER)
+        for project in (None, P, Q)
+    }
+    for k, (tenant, project) in kept.items():
+        cache.keep(k, answer(tenant, project), cache.generation)
+    cache.apply(notice)
+    dropped = {k for k in kept if cache.get(k) is None}
+    assert dropped == {k for k, (t, p) in kept.items() if notice.touches(t, p)}
 
 
 def test_an_answer_computed_while_a_notice_arrived_is_not_kept() -> None:
