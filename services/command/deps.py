@@ -20,10 +20,11 @@ from services.command.domain.base import Context
 from services.command.handling import Commands
 from services.command.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
+from shared.headers import natural
 from shared.problems import Problem
 from shared.routes import PlainRoute
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+_ETAG = re.compile(r'(?:W/)?"?([^"]*)"?')
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ async def command_call(request: Request) -> Call:
 
 
 def parse_if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
+    if value is None or value.strip(" \t") == "*":
         return None
-    match = _ETAG.match(value.strip())
-    if match is None:
+    match = _ETAG.fullmatch(value.strip(" \t"))
+    version = None if match is None else natural(match.group(1))
+    if version is None:
         raise Problem(400, "Bad Request", 'If-Match must be an ETag this API answered, such as "3"')
-    return int(match.group(1))
+    return version
 
 
 CallDep = Annotated[Call, Depends(command_call)]

@@ -35,6 +35,7 @@ from services.query.cache import Answer, Key, ResponseCache
 from services.query.deps import etag_matches
 from services.query.position import PositionWatcher, wait_left
 from shared.auth import TokenCache, token_from_headers
+from shared.headers import natural
 from shared.problems import Problem
 
 PREFIX = "/api/v1/"
@@ -119,10 +120,8 @@ def _wanted(headers: Headers) -> int | None:
     wanted = headers.get("x-min-position")
     if wanted is None:
         return None
-    wanted = wanted.strip()
-    if not wanted.isdigit() or len(wanted) > 18:
-        return _UNREADABLE
-    return int(wanted)
+    position = natural(wanted)
+    return _UNREADABLE if position is None else position
 
 
 async def _send(answer: Answer, if_none_match: str | None, position: int, send: Send) -> None:

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from services.query.position import PositionWatcher, wait_left
 from services.query.queries import ObjectReads, Pool
 from shared.auth import Caller, authenticate
+from shared.headers import MAX_POSITION, natural
 from shared.problems import Problem
 from shared.routes import PlainRoute
 
@@ -71,14 +72,16 @@ async def read(request: Request) -> Read:
 def parse_min_position(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit() or len(value.strip()) > 18:
+    position = natural(value)
+    if position is None:
         raise Problem(
             422,
             "Unprocessable Content",
-            "X-Min-Position must be a non-negative integer: a command's X-Event-Position",
-            errors=[{"loc": ["header", "x-min-position"], "msg": "not a non-negative integer"}],
+            f"X-Min-Position must be an integer from 0 to {MAX_POSITION} in ASCII digits: "
+            "a command's X-Event-Position",
+            errors=[{"loc": ["header", "x-min-position"], "msg": "not a position"}],
         )
-    return int(value)
+    return position
 
 
 ReadDep = Annotated[Read, Depends(read)]
@@ -106,7 +109,7 @@ READ_HEADERS: dict[str, Any] = {
             "required": False,
             "description": "Answer only once the read model has applied this position (a "
             "command's X-Event-Position); 503 with Retry-After past the wait bound.",
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
         },
         {
             "name": "If-None-Match",
