@@ -169,7 +169,15 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from shared.auth import issue_token
 
-    print(issue_token(token_secret(settings), args.tenant, args.ttl, args.subject))
+    token = issue_token(
+        token_secret(settings),
+        args.tenant,
+        args.ttl,
+        args.subject,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+    )
+    print(token)
     return 0
 
 

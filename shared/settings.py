@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     command_workers: int = Field(default=2, ge=1, le=64)
     query_workers: int = Field(default=2, ge=1, le=64)
     query_cache_megabytes: int = Field(default=64, ge=0, le=65536)
+    database_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    max_body_bytes: int = Field(default=2**20, ge=1, le=2**31)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=3600)
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+
+    @field_validator("jwt_audience", "jwt_issuer")
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value or None
 
     def require_database_url(self) -> str:
         if not self.database_url:

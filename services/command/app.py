@@ -17,7 +17,7 @@ from services.command.handling import Commands
 from services.command.idempotency import purge_expired
 from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
-from shared.auth import TokenCache
+from shared.auth import TokenCache, TokenRules
 from shared.background import background
 from shared.database import DatabaseAddress
 from shared.health import health_router
@@ -37,7 +37,6 @@ POOL_OVERFLOW = 30
 def create_app(settings: Settings) -> FastAPI:
     address = DatabaseAddress.parse(settings.require_database_url())
     nats_url = settings.require_nats_url()
-    jwt_secret = settings.require_jwt_secret()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Writes: every successful command records events and answers "
         "X-Event-Position for read-your-writes on the query API.",
     )
-    app.state.tokens = TokenCache(jwt_secret)
+    app.state.tokens = TokenCache(TokenRules.of(settings))
     app.state.conninfo = address.conninfo()
     app.state.nats_url = nats_url
     app.state.nats_stream = settings.nats_stream

@@ -51,7 +51,14 @@ def run_dev_stack(settings: Settings) -> int:
             apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
             ready = _wait_until_answering(apis, children, lambda: stop.received is not None)
             if all(child.poll() is None for child in children.values()):
-                token = issue_token(secret, tenant, None, "dev")
+                token = issue_token(
+                    secret,
+                    tenant,
+                    None,
+                    "dev",
+                    audience=settings.jwt_audience,
+                    issuer=settings.jwt_issuer,
+                )
                 _announce(settings, database_url, nats_url, token, ready)
             return _supervise(children, stop)
     return 0

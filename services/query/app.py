@@ -14,7 +14,7 @@ from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher
 from services.query.queries import ObjectReads
 from services.query.routes import projects, tags, tasks
-from shared.auth import TokenCache
+from shared.auth import TokenCache, TokenRules
 from shared.background import background
 from shared.database import DatabaseAddress
 from shared.health import health_router
@@ -67,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )
-    app.state.tokens = TokenCache(settings.require_jwt_secret())
+    app.state.tokens = TokenCache(TokenRules.of(settings))
     app.state.conninfo = conninfo
     app.state.nats_url = settings.require_nats_url()
     app.state.nats_stream = settings.nats_stream

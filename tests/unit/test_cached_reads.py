@@ -16,7 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 from services.query.cache import ResponseCache
 from services.query.cached_reads import CachedReads
 from services.query.position import PositionWatcher
-from shared.auth import TokenCache, issue_token
+from shared.auth import TokenCache, TokenRules, issue_token
 from shared.projection_notice import ProjectionNotice
 from tests.conftest import JWT_SECRET
 
@@ -39,7 +39,7 @@ class Service:
         self.state = SimpleNamespace(
             cache=self.cache,
             watcher=self.watcher,
-            tokens=TokenCache(JWT_SECRET),
+            tokens=TokenCache(TokenRules(JWT_SECRET)),
             min_position_wait=1.0,
         )
         self.started, self.release = asyncio.Event(), asyncio.Event()

@@ -30,7 +30,7 @@ from services.query.cache import ResponseCache
 from services.query.deps import ReadDep, ReadRoute
 from services.query.position import PositionWatcher
 from services.query.routes import projects, tags, tasks
-from shared.auth import TokenCache, issue_token
+from shared.auth import TokenCache, TokenRules, issue_token
 from shared.problems import install_problem_handlers
 from shared.routes import Shape
 from shared.settings import Settings
@@ -149,7 +149,7 @@ def _plain(value: Any) -> Any:
 
 
 def _with_state(app: FastAPI) -> FastAPI:
-    app.state.tokens = TokenCache(JWT_SECRET)
+    app.state.tokens = TokenCache(TokenRules(JWT_SECRET))
     app.state.application = _UseCases()
     app.state.commands = _EchoingCommands()
     return app
@@ -286,7 +286,7 @@ def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
     app.router.routes[:0] = list(routes)
     watcher = PositionWatcher("never connected", ResponseCache(1 << 20))
     watcher.position = 10
-    app.state.tokens = TokenCache(JWT_SECRET)
+    app.state.tokens = TokenCache(TokenRules(JWT_SECRET))
     app.state.watcher = watcher
     app.state.pool = "the pool, for lists"
     app.state.objects = "the batched reads of one object"
