@@ -61,8 +61,12 @@ class DatabaseAddress:
         )
         return url.render_as_string(hide_password=False)
 
-    def eventsourcing_env(self, pool_size: int, max_overflow: int) -> dict[str, str]:
-        """Settings for the `eventsourcing` Application; the tables come from migrations."""
+    def eventsourcing_env(
+        self, pool_size: int, max_overflow: int, timeout: float = 1.0
+    ) -> dict[str, str]:
+        """Settings for the `eventsourcing` Application; the tables come from migrations.
+        `timeout` bounds the wait for a pooled connection (the library reads it as
+        POSTGRES_CONNECT_TIMEOUT, in whole seconds, at least 1)."""
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,
@@ -74,6 +78,7 @@ class DatabaseAddress:
             "POSTGRES_MAX_OVERFLOW": str(max_overflow),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_CONN_MAX_AGE": "600",
+            "POSTGRES_CONNECT_TIMEOUT": str(max(1, int(timeout))),
             "CREATE_TABLE": "n",
         }
 

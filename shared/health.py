@@ -1,46 +1,79 @@
-"""Liveness and readiness, the same for both APIs: alive, and can reach PostgreSQL and NATS."""
+"""Liveness and readiness, the same for both APIs: alive, and can reach PostgreSQL and NATS.
+
+`/ready` and `/metrics` answer anyone, so they must not cost a connection per call
+(scraped or flooded, they would open one each time). Each process keeps `Probes`: a
+pool of its own, apart from the requests' (a burst of scrapes never queues reads, nor
+reads scrapes), and one NATS connection kept open, which nats-py reconnects by itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
+import contextlib
+import logging
 
 import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
 
-PROBE_TIMEOUT = 2.0
+from shared.nats import connect
+from shared.pools import CONNECT_TIMEOUT, AsyncPool, CheckedAsyncPool
+
+logger = logging.getLogger(__name__)
+PROBE_TIMEOUT = 1.0
+RETRY_SECONDS = 1.0
 
 
-async def database_reachable(conninfo: str) -> bool:
-    try:
-        async with await psycopg.AsyncConnection.connect(
-            conninfo, connect_timeout=int(PROBE_TIMEOUT), autocommit=True
-        ) as conn:
-            await conn.execute("SELECT 1")
+class Probes:
+    def __init__(self, conninfo: str, nats_url: str, service: str) -> None:
+        self.pool: AsyncPool = CheckedAsyncPool(
+            conninfo,
+            min_size=1,
+            max_size=2,
+            timeout=PROBE_TIMEOUT,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT,
+                "application_name": f"taskstream {service} probes",
+            },
+            open=False,
+        )
+        self._nats_url = nats_url
+        self._name = f"taskstream-{service}-probes"
+        self.nats: Client | None = None
+
+    async def run(self) -> None:
+        """Opens the pool, then connects to NATS until it succeeds (a service starts
+        while NATS is down); closes both when cancelled."""
+        await self.pool.open()
+        try:
+            while self.nats is None:
+                try:
+                    self.nats = await connect(self._nats_url, name=self._name)
+                except (NatsError, OSError, TimeoutError) as e:
+                    logger.info("probes: NATS unreachable; retrying", extra={"error": repr(e)})
+                    await asyncio.sleep(RETRY_SECONDS)
+            await asyncio.Event().wait()
+        finally:
+            if self.nats is not None:
+                with contextlib.suppress(NatsError, OSError, TimeoutError):
+                    await self.nats.close()
+            await self.pool.close()
+
+    async def database_reachable(self) -> bool:
+        try:
+            async with self.pool.connection() as conn:
+                await conn.execute("SELECT 1")
+        except (psycopg.Error, OSError):
+            return False
         return True
-    except (psycopg.Error, OSError):
-        return False
 
-
-async def nats_reachable(url: str) -> bool:
-    """A NATS server greets every TCP client with an INFO line; that is enough to know."""
-    parts = urlsplit(url)
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            reader, writer = await asyncio.open_connection(
-                parts.hostname or "127.0.0.1", parts.port or 4222
-            )
-    except (OSError, TimeoutError):
-        return False
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            greeting = await reader.readline()
-        return greeting.startswith(b"INFO")
-    except (OSError, TimeoutError):
-        return False
-    finally:
-        writer.close()
+    def connected_nats(self) -> Client | None:
+        """The NATS connection while it is up; None while nats-py reconnects it."""
+        nats = self.nats
+        return nats if nats is not None and nats.is_connected else None
 
 
 def health_router() -> APIRouter:
@@ -52,12 +85,11 @@ def health_router() -> APIRouter:
 
     @router.get("/ready")
     async def ready(request: Request) -> JSONResponse:
-        conninfo: str = request.app.state.conninfo
-        nats_url: str = request.app.state.nats_url
-        database, broker = await asyncio.gather(
-            database_reachable(conninfo), nats_reachable(nats_url)
-        )
-        checks = {"database": database, "nats": broker}
+        probes: Probes = request.app.state.probes
+        checks = {
+            "database": await probes.database_reachable(),
+            "nats": probes.connected_nats() is not None,
+        }
         status = 200 if all(checks.values()) else 503
         body = {"status": "ready" if status == 200 else "unavailable", "checks": checks}
         return JSONResponse(body, status_code=status)

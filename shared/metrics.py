@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from shared.events import EventEnvelope, InvalidEnvelope
-from shared.nats import connect
+from shared.pools import AsyncPool
 
 logger = logging.getLogger(__name__)
-SCRAPE_TIMEOUT = 2.0
+SCRAPE_TIMEOUT = 1.0
 
 
 @dataclass
@@ -81,12 +82,10 @@ def metrics_router(gather: Callable[[Request], Awaitable[Readings]]) -> APIRoute
     return router
 
 
-async def store_position(conninfo: str) -> float | None:
+async def store_position(pool: AsyncPool) -> float | None:
     """The event store's latest position (0 when empty)."""
     try:
-        async with await psycopg.AsyncConnection.connect(
-            conninfo, connect_timeout=int(SCRAPE_TIMEOUT), autocommit=True
-        ) as conn:
+        async with pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT COALESCE(max(notification_id), 0) FROM taskstream_events"
             )
@@ -103,15 +102,14 @@ class StreamTail:
     last_position: float
 
 
-async def stream_tail(nats_url: str, stream: str) -> StreamTail | None:
-    """The stream's last sequence and the position of its last taskstream event."""
-    try:
-        nc = await connect(nats_url, name="taskstream-metrics", within=SCRAPE_TIMEOUT)
-    except (NatsError, OSError, TimeoutError):
+async def stream_tail(nc: Client | None, stream: str) -> StreamTail | None:
+    """The stream's last sequence and the position of its last taskstream event, through
+    the process's kept connection (None while it is down)."""
+    if nc is None:
         logger.warning("metrics: NATS is unreachable")
         return None
     try:
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=SCRAPE_TIMEOUT)
         info = await js.stream_info(stream)
         last = info.state.last_seq
         position = 0
@@ -124,5 +122,3 @@ async def stream_tail(nats_url: str, stream: str) -> StreamTail | None:
         return StreamTail(float(last), float(position))
     except (NatsError, OSError, TimeoutError):
         return None
-    finally:
-        await nc.close()

@@ -20,7 +20,7 @@ from services.command.writer import BatchWriter
 from shared.auth import TokenCache, TokenRules
 from shared.background import background
 from shared.database import DatabaseAddress
-from shared.health import health_router
+from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.problems import document_problems, install_problem_handlers
 from shared.routes import add_routes
@@ -40,13 +40,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        application = TaskstreamApplication(env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW))
-        writer = BatchWriter(application, address.conninfo())
+        timeout = settings.database_timeout_seconds
+        application = TaskstreamApplication(
+            env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW, timeout)
+        )
+        writer = BatchWriter(application, address.conninfo(), connect_timeout=timeout)
+        probes = Probes(address.conninfo(), nats_url, "command")
         app.state.application = application
         app.state.writer = writer
         app.state.commands = Commands(application, writer)
+        app.state.probes = probes
         try:
-            async with background(writer.run(), _purge_idempotency_keys(application)):
+            async with background(writer.run(), _purge_idempotency_keys(application), probes.run()):
                 yield
         finally:
             application.close()
@@ -60,8 +65,6 @@ def create_app(settings: Settings) -> FastAPI:
         "X-Event-Position for read-your-writes on the query API.",
     )
     app.state.tokens = TokenCache(TokenRules.of(settings))
-    app.state.conninfo = address.conninfo()
-    app.state.nats_url = nats_url
     app.state.nats_stream = settings.nats_stream
     install_problem_handlers(app)
     document_problems(app)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.command.writer import BatchWriter
+from shared.health import Probes
 from shared.metrics import Readings, store_position, stream_tail
 
 
 async def gather(request: Request) -> Readings:
     state = request.app.state
     readings = Readings()
-    store = await store_position(state.conninfo)
-    tail = await stream_tail(state.nats_url, state.nats_stream)
+    probes: Probes = state.probes
+    store = await store_position(probes.pool)
+    tail = await stream_tail(probes.connected_nats(), state.nats_stream)
     published = tail.last_position if tail else None
     readings.gauge("taskstream_event_store_position", "Latest position in the event store", store)
     readings.gauge(

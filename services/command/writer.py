@@ -35,6 +35,7 @@ from psycopg import sql
 from services.command.application import TaskstreamApplication
 from services.command.changes import Batch, Change, Rejected, Rows, Stale
 from services.command.recorder import INSERT_EVENTS
+from shared.pools import CONNECT_TIMEOUT
 from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
@@ -60,11 +61,14 @@ class BatchWriter:
         *,
         max_batch: int = MAX_BATCH,
         idle_timeout: float = IDLE_IN_TRANSACTION_TIMEOUT,
+        connect_timeout: float = 1.0,
     ) -> None:
         self._app = app
         self._conninfo = conninfo
         self._max_batch = max_batch
         self._idle_timeout_ms = int(idle_timeout * 1000)
+        self._connect_timeout = connect_timeout
+        self._began = False
         self._pending: list[_Pending] = []
         self._arrived = asyncio.Event()
         self._conn: Conn | None = None
@@ -154,13 +158,35 @@ class BatchWriter:
         """One transaction; the position of every event, by (aggregate id, version).
         With `gather`, `group` is extended once the lock is held.
 
-        The transaction opens with one message (BEGIN, the library's lock statements,
+        A connection kept from an earlier batch may have broken while idle (PostgreSQL
+        restarted): its first message then fails, before anything of the batch was
+        sent, and the batch is written on a new connection instead. That first
+        message is the connection's check, at no cost while it is sound, where a
+        check before every batch would cost a round trip each."""
+        kept = self._conn is not None and not self._conn.closed
+        conn = await self._connection()
+        try:
+            return await self._transaction(conn, group, gather)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if not kept or self._began or not conn.broken:
+                raise
+            logger.info(
+                "the writer's connection was gone; reconnected", extra={"error": str(error)}
+            )
+        await self._drop_connection()
+        return await self._transaction(await self._connection(), group, False)
+
+    async def _transaction(
+        self, conn: Conn, group: list[_Pending], gather: bool
+    ) -> dict[tuple[object, int], int]:
+        """The transaction opens with one message (BEGIN, the library's lock statements,
         its NOTIFY) and a batch of creates then needs two more (insert, commit), where
         one statement per message took six."""
-        conn = await self._connection()
+        self._began = False
         async with conn.cursor() as cur:
             try:
                 await cur.execute(self._open)
+                self._began = True
                 if gather:
                     group.extend(self._take(self._max_batch - len(group)))
                 batch = Batch([p.change for p in group])
@@ -195,13 +221,22 @@ class BatchWriter:
         }
 
     async def _connection(self) -> Conn:
+        """Opened within the service's database timeout, or an OperationalError: a
+        command is refused (503) in that time while the database is unreachable."""
         if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(
-                self._conninfo,
-                autocommit=True,
-                application_name="taskstream command writer",
-                options=f"-c idle_in_transaction_session_timeout={self._idle_timeout_ms}",
-            )
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    self._conn = await psycopg.AsyncConnection.connect(
+                        self._conninfo,
+                        autocommit=True,
+                        connect_timeout=CONNECT_TIMEOUT,
+                        application_name="taskstream command writer",
+                        options=f"-c idle_in_transaction_session_timeout={self._idle_timeout_ms}",
+                    )
+            except TimeoutError as e:
+                raise psycopg.OperationalError(
+                    f"no connection to the database within {self._connect_timeout:g} s"
+                ) from e
         return self._conn
 
     async def _drop_connection(self) -> None:

@@ -6,19 +6,19 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from psycopg_pool import AsyncConnectionPool
 
 from services.query import metrics as query_metrics
 from services.query.cache import ResponseCache
 from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher
-from services.query.queries import ObjectReads
+from services.query.queries import ObjectReads, Pool
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, TokenRules
 from shared.background import background
 from shared.database import DatabaseAddress
-from shared.health import health_router
+from shared.health import Probes, health_router
 from shared.metrics import metrics_router
+from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool
 from shared.problems import document_problems, install_problem_handlers
 from shared.routes import add_routes
 from shared.settings import Settings
@@ -30,6 +30,7 @@ POOL_SIZE = 16
 def create_app(settings: Settings) -> FastAPI:
     address = DatabaseAddress.parse(settings.require_database_url())
     conninfo = address.conninfo()
+    nats_url = settings.require_nats_url()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,23 +39,29 @@ def create_app(settings: Settings) -> FastAPI:
         # copies, which the next read rebuilds (their revisions say they are stale).
         # Opened whole at start-up: a pool that grows under a burst of reads makes
         # them wait for new connections (see docs/decisions.md, "Read side").
-        pool = AsyncConnectionPool(
+        timeout = settings.database_timeout_seconds
+        pool: Pool = CheckedAsyncPool(
             conninfo,
             min_size=POOL_SIZE,
             max_size=POOL_SIZE,
+            timeout=timeout,
             kwargs={
                 "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT,
                 "options": "-c TimeZone=UTC -c synchronous_commit=off",
             },
             open=False,
         )
         await pool.open()
-        watcher = PositionWatcher(conninfo, app.state.cache)
+        watcher = PositionWatcher(conninfo, app.state.cache, connect_timeout=timeout)
+        probes = Probes(conninfo, nats_url, "query")
         app.state.pool = pool
         app.state.objects = ObjectReads.over(pool)
         app.state.watcher = watcher
+        app.state.probes = probes
         try:
-            async with background(watcher.run()):
+            async with background(watcher.run(), probes.run()):
+                await watcher.listening(within=timeout)
                 yield
         finally:
             await pool.close()
@@ -68,8 +75,6 @@ def create_app(settings: Settings) -> FastAPI:
         "command's X-Event-Position) to read your own writes.",
     )
     app.state.tokens = TokenCache(TokenRules.of(settings))
-    app.state.conninfo = conninfo
-    app.state.nats_url = settings.require_nats_url()
     app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
     app.state.cache = ResponseCache(settings.query_cache_megabytes * 2**20)

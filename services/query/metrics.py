@@ -8,15 +8,18 @@ from fastapi import Request
 
 from services.projector.store import TRACKING_NAME
 from services.query.cache import ResponseCache
-from shared.metrics import SCRAPE_TIMEOUT, Readings, store_position, stream_tail
+from shared.health import Probes
+from shared.metrics import Readings, store_position, stream_tail
+from shared.pools import AsyncPool
 
 
 async def gather(request: Request) -> Readings:
     state = request.app.state
     readings = Readings()
-    sequence, position, parked = await _projection(state.conninfo)
-    store = await store_position(state.conninfo)
-    tail = await stream_tail(state.nats_url, state.nats_stream)
+    probes: Probes = state.probes
+    sequence, position, parked = await _projection(probes.pool)
+    store = await store_position(probes.pool)
+    tail = await stream_tail(probes.connected_nats(), state.nats_stream)
     readings.gauge("taskstream_event_store_position", "Latest position in the event store", store)
     readings.gauge(
         "taskstream_projection_position", "Last event position applied to the read model", position
@@ -66,11 +69,9 @@ async def gather(request: Request) -> Readings:
     return readings
 
 
-async def _projection(conninfo: str) -> tuple[float | None, float | None, float | None]:
+async def _projection(pool: AsyncPool) -> tuple[float | None, float | None, float | None]:
     try:
-        async with await psycopg.AsyncConnection.connect(
-            conninfo, connect_timeout=int(SCRAPE_TIMEOUT), autocommit=True
-        ) as conn:
+        async with pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT t.stream_sequence, t.position, (SELECT count(*) FROM dead_letters)"
                 " FROM (SELECT 1) AS one"

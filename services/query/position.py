@@ -3,7 +3,9 @@
 One LISTEN connection per process follows the projector's notices, so a request
 with X-Min-Position waits on an in-memory condition instead of polling, and the
 process's ResponseCache drops what each notice may have changed before the new
-position is announced.
+position is announced. While that connection is lost (PostgreSQL is down or
+restarting), no position can be learnt: a read that asks for one not yet reached is
+answered at once (503, Retry-After) rather than after the whole wait.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.projector.store import TRACKING_NAME
 from services.query.cache import ResponseCache
+from shared.pools import CONNECT_TIMEOUT
 from shared.projection_notice import CHANNEL, ProjectionNotice
 
 logger = logging.getLogger(__name__)
@@ -35,11 +38,16 @@ def wait_left(scope: Scope, bound: float) -> float:
 
 
 class PositionWatcher:
-    def __init__(self, conninfo: str, cache: ResponseCache) -> None:
+    def __init__(
+        self, conninfo: str, cache: ResponseCache, *, connect_timeout: float = 1.0
+    ) -> None:
         self._conninfo = conninfo
         self._cache = cache
+        self._connect_timeout = connect_timeout
         self._waiters: dict[asyncio.Future[None], int] = {}
         self.position = 0
+        self.following = asyncio.Event()
+        """Set while the notices are followed."""
 
     async def run(self) -> None:
         while True:
@@ -47,16 +55,27 @@ class PositionWatcher:
                 await self._follow()
             except asyncio.CancelledError:
                 raise
-            except (psycopg.Error, OSError) as e:
+            except (psycopg.Error, OSError, TimeoutError) as e:
                 logger.warning("position watcher reconnecting", extra={"error": repr(e)})
             finally:
                 self._cache.listening(False)
+                self._lost()
             await asyncio.sleep(0.5)
 
+    async def listening(self, within: float) -> bool:
+        """Whether the notices are followed, waiting up to `within` for it."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self.following.wait()
+        return self.following.is_set()
+
     async def wait_for(self, position: int, timeout: float) -> bool:
-        """True once the read model holds `position`; False if `timeout` passed first."""
+        """True once the read model holds `position`; False if `timeout` passed first,
+        or at once while the notices are not followed."""
         if self.position >= position:
             return True
+        if not self.following.is_set():
+            return False
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[waiter] = position
         try:
@@ -73,9 +92,14 @@ class PositionWatcher:
         return len(self._waiters)
 
     async def _follow(self) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self._conninfo, autocommit=True, application_name=APPLICATION_NAME
-        ) as conn:
+        async with asyncio.timeout(self._connect_timeout):
+            conn = await psycopg.AsyncConnection.connect(
+                self._conninfo,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT,
+                application_name=APPLICATION_NAME,
+            )
+        async with conn:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
             self._cache.listening(True)
             cur = await conn.execute(
@@ -83,6 +107,7 @@ class PositionWatcher:
             )
             row = await cur.fetchone()
             self._advance(int(str(row[0])) if row else 0)
+            self.following.set()
             async for notify in conn.notifies():
                 try:
                     notice = ProjectionNotice.parse(notify.payload)
@@ -93,6 +118,13 @@ class PositionWatcher:
                     notice = ProjectionNotice(self.position)
                 self._cache.apply(notice)
                 self._advance(notice.position)
+
+    def _lost(self) -> None:
+        """Every waiting read gives up: no notice can reach them now."""
+        self.following.clear()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _advance(self, position: int) -> None:
         """Wakes every read the position satisfies, all at once. (An asyncio.Condition

@@ -96,17 +96,21 @@ def stack(
 
 
 @contextlib.contextmanager
-def run_stack(database_url: str, nats_url: str, logs: Path) -> Iterator[Stack]:
-    """The three services as processes against a migrated database; stopped afterwards."""
+def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) -> Iterator[Stack]:
+    """The three services as processes against a migrated database; stopped afterwards.
+    `settings` are given to every service, over the defaults below."""
     migrate.upgrade(database_url)
     command_port, query_port = free_port(), free_port()
     env = service_environment(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=JWT_SECRET,
-        command_port=command_port,
-        query_port=query_port,
-        min_position_wait_seconds=1,
+        **{
+            "database_url": database_url,
+            "nats_url": nats_url,
+            "jwt_secret": JWT_SECRET,
+            "command_port": command_port,
+            "query_port": query_port,
+            "min_position_wait_seconds": 1,
+            **settings,
+        }
     )
     stack = Stack(
         f"http://127.0.0.1:{command_port}",

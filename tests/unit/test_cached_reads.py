@@ -36,6 +36,7 @@ class Service:
         self.cache.listening(True)
         self.watcher = PositionWatcher("never connected", self.cache)
         self.watcher.position = 20
+        self.watcher.following.set()
         self.state = SimpleNamespace(
             cache=self.cache,
             watcher=self.watcher,

@@ -1,0 +1,67 @@
+"""Connection pools that hand out only connections that work (DESIGN §8, databases).
+
+After PostgreSQL restarts, every pooled connection is stale. psycopg_pool can check a
+connection before handing it out (`check=`), but after a second failed check in one
+request it waits before trying the next (1 s, then doubling, up to the request's
+timeout): with 16 stale connections and a 1 s timeout, the first five requests after
+a restart each waited 1 s and failed. These pools check each connection as they hand
+it out and, when it fails, go straight on to the next (a connection to a restarted
+server fails its check at once), so stale connections cost milliseconds and fail no
+request; the timeout still bounds the whole wait, so that during an outage a request
+is refused within it. A replacement for each discarded connection is opened in the
+background, as psycopg_pool does for any broken connection.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar
+
+import psycopg
+from eventsourcing.postgres import ConnectionPool as LibraryPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+ACT = TypeVar("ACT", bound=psycopg.AsyncConnection[Any])
+CT = TypeVar("CT", bound=psycopg.Connection[Any])
+AsyncPool = AsyncConnectionPool[psycopg.AsyncConnection[tuple[Any, ...]]]
+CONNECT_TIMEOUT = 5
+"""libpq's bound on opening one connection (whole seconds), for a server that does not
+answer at all; requests wait no longer than their own timeout meanwhile."""
+
+
+class CheckedAsyncPool(AsyncConnectionPool[ACT]):
+    async def getconn(self, timeout: float | None = None) -> ACT:
+        bound = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + bound
+        while True:
+            conn = await super().getconn(_left(deadline, bound))
+            try:
+                await self.check_connection(conn)
+            except psycopg.Error:
+                await self.putconn(conn)
+                continue
+            return conn
+
+
+class CheckedPool(LibraryPool[CT]):
+    """The eventsourcing library's pool (which may ask for a password on each connect),
+    checked the same way."""
+
+    def getconn(self, timeout: float | None = None) -> CT:
+        bound = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + bound
+        while True:
+            conn = super().getconn(_left(deadline, bound))
+            try:
+                self.check_connection(conn)
+            except psycopg.Error:
+                self.putconn(conn)
+                continue
+            return conn
+
+
+def _left(deadline: float, bound: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise PoolTimeout(f"no working database connection within {bound:g} s")
+    return left
