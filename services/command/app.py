@@ -19,6 +19,7 @@ from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
 from shared.auth import TokenCache, TokenRules
 from shared.background import background
+from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         health_router(),
         metrics_router(command_metrics.gather),
     )
+    limit_bodies(app, settings)
     return app
 
 

@@ -15,6 +15,7 @@ from services.query.queries import ObjectReads, Pool
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, TokenRules
 from shared.background import background
+from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
@@ -78,7 +79,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
     app.state.cache = ResponseCache(settings.query_cache_megabytes * 2**20)
-    app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
     # The API's routes first: they are tried in order on every request.
@@ -90,6 +90,10 @@ def create_app(settings: Settings) -> FastAPI:
         health_router(),
         metrics_router(query_metrics.gather),
     )
+    # Outermost last: every body is read before a cached read answers, and every
+    # answer (a refused body's too) carries X-Projection-Position.
     if settings.query_cache_megabytes:
         app.add_middleware(CachedReads)
+    limit_bodies(app, settings)
+    app.add_middleware(PositionHeader)
     return app
