@@ -78,7 +78,10 @@ def verify_token(rules: TokenRules, token: str) -> Caller:
 
 
 def verified(rules: TokenRules, token: str) -> Verified:
-    required = ["tenant_id", *(c for c, v in (("aud", rules.audience), ("iss", rules.issuer)) if v)]
+    required = ["tenant_id"]
+    required += [
+        claim for claim, value in (("aud", rules.audience), ("iss", rules.issuer)) if value
+    ]
     try:
         claims = jwt.decode(
             token,
