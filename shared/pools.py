@@ -7,9 +7,10 @@ timeout): with 16 stale connections and a 1 s timeout, the first five requests a
 a restart each waited 1 s and failed. These pools check each connection as they hand
 it out and, when it fails, go straight on to the next (a connection to a restarted
 server fails its check at once), so stale connections cost milliseconds and fail no
-request; the timeout still bounds the whole wait, so that during an outage a request
-is refused within it. A replacement for each discarded connection is opened in the
-background, as psycopg_pool does for any broken connection.
+request. The timeout still bounds the whole wait, so that during an outage a request
+is refused within it, and sooner while the outage lasts (Outage). A replacement for
+each discarded connection is opened in the background, as psycopg_pool does for any
+broken connection.
 """
 
 from __future__ import annotations
@@ -29,35 +30,70 @@ CONNECT_TIMEOUT = 5
 answer at all; requests wait no longer than their own timeout meanwhile."""
 
 
+OUTAGE_WAIT = 0.1
+
+
+class Outage:
+    """Whether the pool last failed to give a connection in time. Until it gives one
+    again, a wait for one lasts at most OUTAGE_WAIT: requests would otherwise wait the
+    whole timeout one after another (a command queued behind another for the same
+    object waited both, over 2 s), though only the database's return can end the wait.
+    The pool reconnects in the background meanwhile, unbounded by it."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def bound(self, timeout: float) -> float:
+        return min(timeout, OUTAGE_WAIT) if self.down else timeout
+
+
 class CheckedAsyncPool(AsyncConnectionPool[ACT]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outage = Outage()
+
     async def getconn(self, timeout: float | None = None) -> ACT:
-        bound = self.timeout if timeout is None else timeout
+        bound = self.outage.bound(self.timeout if timeout is None else timeout)
         deadline = time.monotonic() + bound
-        while True:
-            conn = await super().getconn(_left(deadline, bound))
-            try:
-                await self.check_connection(conn)
-            except psycopg.Error:
-                await self.putconn(conn)
-                continue
-            return conn
+        try:
+            while True:
+                conn = await super().getconn(_left(deadline, bound))
+                try:
+                    await self.check_connection(conn)
+                except psycopg.Error:
+                    await self.putconn(conn)
+                    continue
+                self.outage.down = False
+                return conn
+        except PoolTimeout:
+            self.outage.down = True
+            raise
 
 
 class CheckedPool(LibraryPool[CT]):
     """The eventsourcing library's pool (which may ask for a password on each connect),
     checked the same way."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outage = Outage()
+
     def getconn(self, timeout: float | None = None) -> CT:
-        bound = self.timeout if timeout is None else timeout
+        bound = self.outage.bound(self.timeout if timeout is None else timeout)
         deadline = time.monotonic() + bound
-        while True:
-            conn = super().getconn(_left(deadline, bound))
-            try:
-                self.check_connection(conn)
-            except psycopg.Error:
-                self.putconn(conn)
-                continue
-            return conn
+        try:
+            while True:
+                conn = super().getconn(_left(deadline, bound))
+                try:
+                    self.check_connection(conn)
+                except psycopg.Error:
+                    self.putconn(conn)
+                    continue
+                self.outage.down = False
+                return conn
+        except PoolTimeout:
+            self.outage.down = True
+            raise
 
 
 def _left(deadline: float, bound: float) -> float:

@@ -3,6 +3,8 @@ this worker's group-commit counters."""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import Request
 
 from services.command.writer import BatchWriter
@@ -14,8 +16,9 @@ async def gather(request: Request) -> Readings:
     state = request.app.state
     readings = Readings()
     probes: Probes = state.probes
-    store = await store_position(probes.pool)
-    tail = await stream_tail(probes.connected_nats(), state.nats_stream)
+    store, tail = await asyncio.gather(
+        store_position(probes.pool), stream_tail(probes.connected_nats(), state.nats_stream)
+    )
     published = tail.last_position if tail else None
     readings.gauge("taskstream_event_store_position", "Latest position in the event store", store)
     readings.gauge(

@@ -56,10 +56,15 @@ async def read(request: Request) -> Read:
     if min_position is not None and not await watcher.wait_for(
         min_position, wait_left(request.scope, timeout)
     ):
+        waited = (
+            f"within {timeout:g} s"
+            if watcher.following.is_set()
+            else "(the database is unreachable)"
+        )
         raise Problem(
             503,
             "Service Unavailable",
-            f"the read model has not reached position {min_position} within {timeout:g} s "
+            f"the read model has not reached position {min_position} {waited} "
             f"(it is at {watcher.position}); retry shortly",
             headers={"Retry-After": "1", "X-Projection-Position": str(watcher.position)},
         )

@@ -153,6 +153,15 @@ def test_while_postgres_is_down_every_request_is_a_503_problem_within_2_s(
         or a.headers.get("Content-Type") != "application/problem+json"
     ]
     assert wrong == [], f"{len(wrong)} of {len(answers)} answers: {wrong}"
+    probes: list[Request] = [
+        (f"GET {path} {url}", "GET", f"{url}{path}", {}, None)
+        for url in (outage_stack.command_url, outage_stack.query_url)
+        for path in ("/ready", "/metrics")
+    ]
+    answered = {a.request: (a.status, a.seconds < BOUND) for a in asyncio.run(send_all(probes))}
+    assert answered == {label: (503 if "/ready" in label else 200, True) for label, *_ in probes}, (
+        answered
+    )
 
 
 def test_once_postgres_is_back_no_request_fails_for_a_stale_connection(
