@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.query import metrics as query_metrics
 from services.query.cache import ResponseCache
 from services.query.cached_reads import CachedReads
-from services.query.position import PositionHeader, PositionWatcher
+from services.query.position import PositionHeader, PositionWatcher, position_header
 from services.query.queries import ObjectReads, Pool
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, TokenRules
@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.nats_stream = settings.nats_stream
     app.state.min_position_wait = settings.min_position_wait_seconds
     app.state.cache = ResponseCache(settings.query_cache_megabytes * 2**20)
+    app.add_middleware(PositionHeader)
     install_problem_handlers(app)
     document_problems(app)
     # The API's routes first: they are tried in order on every request.
@@ -90,10 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
         health_router(),
         metrics_router(query_metrics.gather),
     )
-    # Outermost last: every body is read before a cached read answers, and every
-    # answer (a refused body's too) carries X-Projection-Position.
     if settings.query_cache_megabytes:
         app.add_middleware(CachedReads)
-    limit_bodies(app, settings)
-    app.add_middleware(PositionHeader)
+    # Outermost: every body is read before a cached read answers.
+    limit_bodies(app, settings, answer_headers=position_header)
     return app

@@ -138,6 +138,12 @@ class PositionWatcher:
                 waiter.set_result(None)
 
 
+def position_header(scope: Scope) -> dict[str, str]:
+    """X-Projection-Position, for an answer given outside PositionHeader (a refused body)."""
+    watcher: PositionWatcher | None = getattr(scope["app"].state, "watcher", None)
+    return {} if watcher is None else {"X-Projection-Position": str(watcher.position)}
+
+
 class PositionHeader:
     """Adds X-Projection-Position to every answer that lacks it (problems included), so a
     client always learns how far the read model it asked has got."""
