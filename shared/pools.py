@@ -5,16 +5,17 @@ connection before handing it out (`check=`), but after a second failed check in 
 request it waits before trying the next (1 s, then doubling, up to the request's
 timeout): with 16 stale connections and a 1 s timeout, the first five requests after
 a restart each waited 1 s and failed. These pools check each connection as they hand
-it out and, when it fails, go straight on to the next (a connection to a restarted
-server fails its check at once), so stale connections cost milliseconds and fail no
-request. The timeout still bounds the whole wait, so that during an outage a request
-is refused within it, and sooner while the outage lasts (Outage). A replacement for
-each discarded connection is opened in the background, as psycopg_pool does for any
-broken connection.
+it out (`quiet`, and a round trip when that says no) and, when it fails, go straight
+on to the next (a connection to a restarted server fails its check at once), so stale
+connections cost milliseconds and fail no request. The timeout still bounds the whole
+wait, so that during an outage a request is refused within it, and sooner while the
+outage lasts (Outage). A replacement for each discarded connection is opened in the
+background, as psycopg_pool does for any broken connection.
 """
 
 from __future__ import annotations
 
+import select
 import time
 from typing import Any, TypeVar
 
@@ -59,7 +60,8 @@ class CheckedAsyncPool(AsyncConnectionPool[ACT]):
             while True:
                 conn = await super().getconn(_left(deadline, bound))
                 try:
-                    await self.check_connection(conn)
+                    if not quiet(conn):
+                        await self.check_connection(conn)
                 except psycopg.Error:
                     await self.putconn(conn)
                     continue
@@ -85,7 +87,8 @@ class CheckedPool(LibraryPool[CT]):
             while True:
                 conn = super().getconn(_left(deadline, bound))
                 try:
-                    self.check_connection(conn)
+                    if not quiet(conn):
+                        self.check_connection(conn)
                 except psycopg.Error:
                     self.putconn(conn)
                     continue
@@ -94,6 +97,19 @@ class CheckedPool(LibraryPool[CT]):
         except PoolTimeout:
             self.outage.down = True
             raise
+
+
+def quiet(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    """Whether nothing has arrived on an idle connection. A server that ends a session
+    (a restart, a crash, pg_terminate_backend) sends its error and closes the socket,
+    so it is readable; on a pooled connection nothing else arrives unasked (it does not
+    LISTEN). A poll costs 0.6 us here; psycopg_pool's `check_connection` (what is run
+    when this says no) costs a round trip, and an empty statement in the server's log."""
+    if conn.closed or conn.broken:
+        return False
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return not poller.poll(0)
 
 
 def _left(deadline: float, bound: float) -> float:

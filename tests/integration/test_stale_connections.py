@@ -19,21 +19,36 @@ from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.writer import BatchWriter
 from shared.database import DatabaseAddress
-from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool, CheckedPool
+from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool, CheckedPool, quiet
 from tests.support import running
 
 CTX = Context(uuid4(), "test", datetime.now(UTC))
 
 
 def end_sessions(database_url: str) -> int:
-    """Ends every other session on the test's database, as a server restart would."""
+    """Ends every other session on the test's database and waits until they are gone,
+    as they are once a server has restarted."""
     with psycopg.connect(DatabaseAddress.parse(database_url).conninfo(), autocommit=True) as conn:
-        ended = conn.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()
+        others = (
+            " FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        ended = conn.execute(f"SELECT count(pg_terminate_backend(pid)){others}").fetchone()
+        deadline = time.monotonic() + 10
+        while conn.execute(f"SELECT 1{others}").fetchone() is not None:
+            assert time.monotonic() < deadline, "terminated sessions still there after 10 s"
+            time.sleep(0.01)
     assert ended is not None
     return int(ended[0])
+
+
+def test_a_connection_the_server_ended_is_not_quiet(database_url: str) -> None:
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT 1")
+        assert quiet(conn)
+        end_sessions(database_url)
+        assert not quiet(conn)
 
 
 async def test_a_read_pool_hands_out_only_working_connections(database_url: str) -> None:
