@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     command_workers: int = Field(default=2, ge=1, le=64)
     query_workers: int = Field(default=2, ge=1, le=64)
     query_cache_megabytes: int = Field(default=64, ge=0, le=65536)
+    # A relay that stops renewing its lease loses it this long after its last renewal;
+    # with a standby looking every second, publishing resumes within about 11 s.
+    relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
 
     def require_database_url(self) -> str:
         if not self.database_url:
