@@ -91,6 +91,7 @@ class Relay:
         # The last stream sequence this relay has accounted for: its next batch follows it.
         self._fence = 0
         self._with_ids = True
+        self._copies_with_ids = True
         self.published_position = 0
         self.is_leader = False
 
@@ -215,12 +216,16 @@ class Relay:
         chunk: Chunk,
     ) -> None:
         copies = [encode_row(row) for row in chunk.rows]  # type: ignore[arg-type]
-        sent = await send_batch(nc, self._fence, copies, with_ids=False)
+        sent = await send_batch(nc, self._fence, copies, with_ids=self._copies_with_ids)
         try:
             self._fence = await confirm(sent, self._ack_timeout)
         except PublishRefused as refused:
             await self._reconcile(conn, nc, js, refused)
+            # JetStream would drop copies of events it published in the last two
+            # minutes (its duplicate window): this batch goes out without ids.
+            self._copies_with_ids = refused.refusal is not Refusal.DUPLICATE
             return
+        self._copies_with_ids = True
         await queue.advance(conn, chunk)
 
     async def _reconcile(
@@ -233,8 +238,8 @@ class Relay:
         before = self._cursor.position
         cursor, self._fence = await reconcile(conn, nc, js, self._stream, self._cursor, self._fence)
         self._moved_to(cursor)
-        # Remembered ids of events the stream does not hold in their place (a purge, a
-        # deleted or a foreign message): the next batch goes out without them.
+        # Remembered ids of live events the stream does not hold in their place (a
+        # purge, a deleted or a foreign message): the next batch goes out without them.
         self._with_ids = refused.refusal is not Refusal.DUPLICATE or cursor.position > before
 
     def _moved_to(self, cursor: Cursor) -> None:

@@ -4,10 +4,11 @@ A republish that published on its own, beside the relay, moved the stream under 
 relay's expected sequence at every message: the relay stalled until it stopped (and,
 when it resumed after an old copy, until JetStream's duplicate window expired). So
 the leading relay alone publishes, and carries out each request between its live
-batches: a live event waits for at most one batch of copies. Copies go out without
-`Nats-Msg-Id`, so the duplicate window cannot drop them whatever it holds; the
-projector skips positions it already applied and subscribers deduplicate by the
-CloudEvent's id (docs/events.md).
+batches: a live event waits for at most one batch of copies. Copies carry their
+event's `Nats-Msg-Id`, unless JetStream still remembers one of their batch's ids (it
+published them in the last two minutes): that batch goes out without ids rather than
+be dropped. The projector skips positions it already applied and subscribers
+deduplicate by the CloudEvent's id (docs/events.md).
 """
 
 from __future__ import annotations
