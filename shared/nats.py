@@ -50,6 +50,8 @@ def stream_config(stream: str) -> StreamConfig:
         subjects=[f"{SUBJECT_PREFIX}.>"],
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        # The relay publishes atomic batches (nats-server 2.12+).
+        allow_atomic=True,
     )
 
 

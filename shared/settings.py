@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: str | None) -> str | None:
         return value or None
+    # A relay that stops renewing its lease loses it this long after its last renewal;
+    # with a standby looking every second, publishing resumes within about 11 s.
+    relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
 
     def require_database_url(self) -> str:
         if not self.database_url:

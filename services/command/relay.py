@@ -6,10 +6,13 @@ the requests around it: at 1,000 commands/s here a 10 ms pause took about 30 ms 
 its next statement 25 ms more, and events reached the stream 24-33 ms after their
 command was answered (p50), against 8-13 ms from a process of its own.
 
-The stream itself records how far the relay got (its last taskstream message carries
-a position), so there is no second cursor to keep in step. Each publish names the
-stream sequence it expects to follow, so a retried message can never land after a
-newer one; any failure or surprise re-reads the stream's tail and resumes from there.
+One relay publishes at a time, the holder of a lease (lease.py); the others stand by.
+Each batch is one atomic JetStream batch naming the stream sequence it must follow
+(publishing.py), so it lands whole, in its place, or not at all, and a deposed
+leader's late batch is refused. Any refusal makes the relay reconcile with what the
+stream really holds, checked against the store (reconcile.py), and carry on from
+there. Republish requests are carried out here too, between live batches
+(republish_queue.py).
 """
 
 from __future__ import annotations
@@ -17,25 +20,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 
 import psycopg
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from psycopg import sql
 
+from services.command import republish_queue
+from services.command.lease import (
+    DEFAULT_LEASE_SECONDS,
+    Cursor,
+    Lease,
+    LeaseLost,
+    standby_seconds,
+)
 from services.command.outgoing import Outgoing, encode_row
+from services.command.publishing import (
+    MAX_BATCH,
+    PublishRefused,
+    Refusal,
+    confirm,
+    send_batch,
+)
+from services.command.reconcile import reconcile
+from services.command.republish_queue import Chunk, RepublishQueue
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.events import EventEnvelope, InvalidEnvelope
 from shared.heap import freeze_startup_heap
 from shared.lifetime import run_until_signalled
 from shared.nats import connect, ensure_stream
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
-RELAY_LOCK = 0x7A5C_0002
 COALESCE_SECONDS = 0.01
 # Without a notification, the relay still looks for new events this often.
 POLL_SECONDS = 1.0
@@ -43,20 +59,11 @@ _SELECT = sql.SQL(
     "SELECT originator_id, originator_version, topic, state, notification_id "
     "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
 ).format(sql.Identifier(EVENTS_TABLE))
-
-
-class PublishRejected(Exception):
-    """JetStream refused or did not confirm a publish; the relay re-syncs with the stream."""
-
-
-@dataclass
-class StreamTail:
-    sequence: int
-    position: int
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 
 class Relay:
-    """Exactly one relay publishes at a time across all command processes (advisory lock)."""
+    """Exactly one relay publishes at a time across all command processes (a lease)."""
 
     def __init__(
         self,
@@ -64,14 +71,27 @@ class Relay:
         nats_url: str,
         stream: str,
         *,
-        batch_size: int = 1000,
+        batch_size: int = MAX_BATCH,
         ack_timeout: float = 5.0,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        name: str = "taskstream-relay",
     ) -> None:
+        if not 0 < batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be 1 to {MAX_BATCH} (JetStream's atomic batch)")
         self._conninfo = conninfo
         self._nats_url = nats_url
         self._stream = stream
         self._batch_size = batch_size
-        self._ack_timeout = ack_timeout
+        # A wait for an acknowledgement must not outlast the lease it publishes under.
+        self._ack_timeout = min(ack_timeout, lease_seconds / 3)
+        self._standby_seconds = standby_seconds(lease_seconds)
+        self._name = name
+        self._lease = Lease(stream, lease_seconds)
+        self._cursor = Cursor()
+        # The last stream sequence this relay has accounted for: its next batch follows it.
+        self._fence = 0
+        self._with_ids = True
+        self._copies_with_ids = True
         self.published_position = 0
         self.is_leader = False
 
@@ -83,127 +103,153 @@ class Relay:
                 await self._lead()
             except asyncio.CancelledError:
                 raise
-            except (psycopg.Error, NatsError, OSError, TimeoutError, PublishRejected) as e:
+            except LeaseLost as e:
+                logger.warning("relay lease lost; standing by", extra={"error": str(e)})
+                delay = 0.0
+            except (psycopg.Error, NatsError, OSError, TimeoutError) as e:
+                if self.is_leader:
+                    backoff = 0.2  # it was publishing: the outage is new
+                delay, backoff = backoff, min(backoff * 2, 5.0)
                 logger.warning(
-                    "relay interrupted; retrying",
-                    extra={"error": repr(e), "retry_in": backoff},
+                    "relay interrupted; retrying", extra={"error": repr(e), "retry_in": delay}
                 )
             finally:
                 self.is_leader = False
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+            await asyncio.sleep(delay)
 
     async def _lead(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
-            await self._acquire_lock(conn)
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_TABLE)))
-            nc = await connect(self._nats_url, name="taskstream-relay")
+            self._cursor = await self._stand_by(conn)
             try:
-                js = nc.jetstream()
-                await ensure_stream(js, self._stream)
-                await self._publish_forever(conn, nc, js)
+                for channel in (EVENTS_TABLE, republish_queue.CHANNEL):
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                nc = await connect(self._nats_url, name=self._name)
+                try:
+                    js = nc.jetstream()
+                    await ensure_stream(js, self._stream)
+                    self.is_leader = True
+                    logger.info("relay is publishing", extra={"term": self._lease.term})
+                    await self._publish_forever(conn, nc, js)
+                finally:
+                    await nc.close()
             finally:
-                await nc.close()
+                # Hand over at once rather than at the lease's end (a standby looks
+                # every second); a broken connection leaves it to the lease.
+                with contextlib.suppress(psycopg.Error, OSError, TimeoutError):
+                    async with asyncio.timeout(2.0):
+                        await self._lease.release(conn, self._cursor)
 
-    async def _acquire_lock(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+    async def _stand_by(self, conn: Connection) -> Cursor:
         announced = False
         while True:
-            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK,))
-            row = await cur.fetchone()
-            if row is not None and row[0]:
-                self.is_leader = True
-                logger.info("relay is publishing")
-                return
+            recorded = await self._lease.acquire(conn)
+            if recorded is not None:
+                return recorded
             if not announced:
                 logger.info("another relay is publishing; standing by")
                 announced = True
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(self._standby_seconds)
 
-    async def _publish_forever(
-        self,
-        conn: psycopg.AsyncConnection[tuple[object, ...]],
-        nc: Client,
-        js: JetStreamContext,
-    ) -> None:
-        tail = await self._read_tail(js)
+    async def _publish_forever(self, conn: Connection, nc: Client, js: JetStreamContext) -> None:
+        cursor, self._fence = await reconcile(
+            conn, nc, js, self._stream, self._cursor, self._cursor.sequence
+        )
+        self._moved_to(cursor)
+        self._with_ids = True
+        queue = RepublishQueue(self._lease)
+        read_ahead: list[Outgoing] | None = None
         while True:
-            cur = await conn.execute(_SELECT, (tail.position, self._batch_size))
-            rows = await cur.fetchall()
-            if not rows:
-                await self._wait_for_events(conn)
+            if self._lease.due(self._cursor):
+                await self._lease.renew(conn, self._cursor)
+                queue.pending = True
+            if read_ahead is None:
+                batch = await self._read(conn, self._cursor.position)
+            else:
+                batch, read_ahead = read_ahead, None
+            if batch:
+                published, read_ahead = await self._publish(conn, nc, js, batch)
+                if not published:
+                    continue
+            chunk = await queue.next_chunk(conn, self._cursor.position, self._batch_size)
+            if chunk is not None:
+                await self._publish_copies(conn, nc, js, queue, chunk)
                 continue
-            outgoing = [encode_row(row) for row in rows]  # type: ignore[arg-type]
-            try:
-                tail = await self._publish(nc, js, tail, outgoing)
-                # All there was went out: the next commits' notice starts the next batch,
-                # with no query for the few that committed meanwhile.
-                caught_up = len(rows) < self._batch_size
-            except PublishRejected as e:
-                logger.warning(
-                    "publish not confirmed; re-reading the stream", extra={"error": str(e)}
-                )
-                await asyncio.sleep(0.2)
-                tail = await self._read_tail(js)
-                caught_up = False
-            self.published_position = tail.position
-            if caught_up:
-                await self._wait_for_events(conn)
+            if read_ahead is not None:
+                continue
+            # All there was went out: the next commits' notice starts the next batch,
+            # with no query for the few that committed meanwhile.
+            if republish_queue.CHANNEL in await self._wait_for_events(conn):
+                queue.pending = True
 
     async def _publish(
-        self, nc: Client, js: JetStreamContext, tail: StreamTail, batch: list[Outgoing]
-    ) -> StreamTail:
-        """Publishes a batch in one pipelined write and confirms it with one acknowledgement.
-
-        Every message names the stream sequence it must follow, so JetStream refuses any
-        message after a gap or a duplicate, and then every message after it as well. The
-        last message asks for an acknowledgement: if it landed at the expected sequence,
-        the whole batch did, in order. Anything else re-reads the stream's tail.
-        """
-        for offset, message in enumerate(batch[:-1]):
-            await nc.publish(
-                message.subject, message.payload, headers=_headers(tail, offset, message)
-            )
-        last = batch[-1]
-        offset = len(batch) - 1
+        self, conn: Connection, nc: Client, js: JetStreamContext, batch: list[Outgoing]
+    ) -> tuple[bool, list[Outgoing] | None]:
+        """The live events: whether they are in the stream now, and, after a full batch,
+        the next one, read and encoded while JetStream committed this one."""
+        sent = await send_batch(nc, self._fence, batch, with_ids=self._with_ids)
+        following = None
+        if len(batch) == self._batch_size:
+            following = asyncio.ensure_future(self._read(conn, batch[-1].position))
         try:
-            ack = await js.publish(
-                last.subject,
-                last.payload,
-                timeout=self._ack_timeout,
-                headers=_headers(tail, offset, last),
-            )
-        except (NatsError, TimeoutError) as e:
-            raise PublishRejected(f"batch ending at position {last.position}: {e!r}") from e
-        if ack.duplicate or ack.seq != tail.sequence + len(batch):
-            raise PublishRejected(
-                f"batch ending at position {last.position} did not land in line "
-                f"(sequence {ack.seq}, expected {tail.sequence + len(batch)})"
-            )
-        return StreamTail(sequence=ack.seq, position=last.position)
+            self._fence = await confirm(sent, self._ack_timeout)
+        except PublishRefused as refused:
+            await _settled(following)
+            await self._reconcile(conn, nc, js, refused)
+            return False, None
+        except BaseException:
+            await _settled(following)
+            raise
+        self._moved_to(Cursor(self._fence, batch[-1].position, batch[-1].msg_id))
+        self._with_ids = True
+        return True, None if following is None else await following
 
-    async def _read_tail(self, js: JetStreamContext) -> StreamTail:
-        """Find the last taskstream event in the stream, skipping foreign messages."""
-        info = await js.stream_info(self._stream)
-        last_sequence = info.state.last_seq
-        sequence = last_sequence
-        while sequence >= max(info.state.first_seq, 1):
-            try:
-                message = await js.get_msg(self._stream, seq=sequence)
-            except NotFoundError:
-                sequence -= 1
-                continue
-            try:
-                position = EventEnvelope.from_bytes(message.data or b"").position
-            except InvalidEnvelope:
-                sequence -= 1
-                continue
-            return StreamTail(sequence=last_sequence, position=position)
-        return StreamTail(sequence=last_sequence, position=0)
+    async def _read(self, conn: Connection, position: int) -> list[Outgoing]:
+        cur = await conn.execute(_SELECT, (position, self._batch_size))
+        return [encode_row(row) for row in await cur.fetchall()]  # type: ignore[arg-type]
 
-    async def _wait_for_events(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+    async def _publish_copies(
+        self,
+        conn: Connection,
+        nc: Client,
+        js: JetStreamContext,
+        queue: RepublishQueue,
+        chunk: Chunk,
+    ) -> None:
+        copies = [encode_row(row) for row in chunk.rows]  # type: ignore[arg-type]
+        sent = await send_batch(nc, self._fence, copies, with_ids=self._copies_with_ids)
+        try:
+            self._fence = await confirm(sent, self._ack_timeout)
+        except PublishRefused as refused:
+            await self._reconcile(conn, nc, js, refused)
+            # JetStream would drop copies of events it published in the last two
+            # minutes (its duplicate window): this batch goes out without ids.
+            self._copies_with_ids = refused.refusal is not Refusal.DUPLICATE
+            return
+        self._copies_with_ids = True
+        await queue.advance(conn, chunk)
+
+    async def _reconcile(
+        self, conn: Connection, nc: Client, js: JetStreamContext, refused: PublishRefused
+    ) -> None:
+        logger.warning(
+            "publish refused; reconciling with the stream",
+            extra={"reason": refused.refusal.name, "error": str(refused)},
+        )
+        before = self._cursor.position
+        cursor, self._fence = await reconcile(conn, nc, js, self._stream, self._cursor, self._fence)
+        self._moved_to(cursor)
+        # Remembered ids of live events the stream does not hold in their place (a
+        # purge, a deleted or a foreign message): the next batch goes out without them.
+        self._with_ids = refused.refusal is not Refusal.DUPLICATE or cursor.position > before
+
+    def _moved_to(self, cursor: Cursor) -> None:
+        self._cursor = cursor
+        self.published_position = cursor.position
+
+    async def _wait_for_events(self, conn: Connection) -> set[str]:
         """Waits for a commit, then a few milliseconds more so that the commits arriving
         together go out as one batch: per-batch costs (query, acknowledgement) dominate
-        when each wake-up carries a handful of events.
+        when each wake-up carries a handful of events. Returns the channels notified.
 
         Then every notification received so far is dropped: the next query sees their
         commits. psycopg keeps the notifications that arrive between waits and hands
@@ -211,14 +257,25 @@ class Relay:
         stale one, and they piled up in memory, one per commit the relay had already
         read. (Pausing after each of them, earlier still, made the wait grow with the
         load: seconds of lag at 300 commands/s.)"""
+        channels: set[str] = set()
         async with contextlib.aclosing(
             conn.notifies(timeout=POLL_SECONDS, stop_after=1)
         ) as notifies:
-            async for _ in notifies:
+            async for notify in notifies:
+                channels.add(notify.channel)
                 break
         await asyncio.sleep(COALESCE_SECONDS)
-        async for _ in conn.notifies(timeout=0):
-            pass
+        async for notify in conn.notifies(timeout=0):
+            channels.add(notify.channel)
+        return channels
+
+
+async def _settled(task: asyncio.Future[list[Outgoing]] | None) -> None:
+    """Lets a read ahead finish before its connection is used again; its rows are read
+    again after reconciling."""
+    if task is not None:
+        with contextlib.suppress(Exception):
+            await task
 
 
 def run_relay(settings: Settings) -> None:
@@ -227,13 +284,7 @@ def run_relay(settings: Settings) -> None:
         DatabaseAddress.parse(settings.require_database_url()).conninfo(),
         settings.require_nats_url(),
         settings.nats_stream,
+        lease_seconds=settings.relay_lease_seconds,
     )
     freeze_startup_heap()
     run_until_signalled(relay.run())
-
-
-def _headers(tail: StreamTail, offset: int, message: Outgoing) -> dict[str, str]:
-    return {
-        "Nats-Msg-Id": message.msg_id,
-        "Nats-Expected-Last-Sequence": str(tail.sequence + offset),
-    }

@@ -1,68 +1,76 @@
 """`taskstream republish --from POSITION`: events from the event store into JetStream again.
 
 For a stream that was lost or trimmed, or a new subscriber that needs history. It
-appends the events from POSITION up to the store's latest, in position order, with the
-ids they always had. The relay may run meanwhile: its next publish then finds the
-stream moved, re-reads the tail and carries on after it; an event it publishes again
-is one it published moments ago, which JetStream drops as a duplicate (same id, inside
-the duplicate window). The projector skips positions it already holds, and
-subscribers deduplicate by id (docs/events.md), so a republish is harmless to both.
+asks for the events from POSITION up to the store's latest (at the time of asking),
+and the leading relay appends them between its live batches, in position order
+(republish_queue.py): two publishers would each move the stream under the other's
+expected sequence. While it waits, this command is a standby relay itself, so with no
+relay running (a stopped command service) it leads, for as long as the request takes,
+and then hands over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import psycopg
-from nats.aio.client import Client
-from psycopg import sql
 
-from services.command.outgoing import encode_row
+from services.command import republish_queue
+from services.command.lease import DEFAULT_LEASE_SECONDS
+from services.command.relay import Relay
+from shared.background import background
 from shared.database import EVENTS_TABLE
-from shared.nats import connect, ensure_stream
 
 logger = logging.getLogger(__name__)
-PAGE = 2000
-_SELECT = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
-    " WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
-).format(sql.Identifier(EVENTS_TABLE))
+POLL_SECONDS = 0.2
+PROGRESS_SECONDS = 5.0
+_REQUEST = f"""
+INSERT INTO relay_republish (stream, next_position, through_position)
+SELECT %s, %s, COALESCE(max(notification_id), 0) FROM {EVENTS_TABLE}
+RETURNING id
+"""  # noqa: S608 (a constant table name)
+_PROGRESS = "SELECT published, next_position, finished_at FROM relay_republish WHERE id = %s"
 
 
-async def republish(conninfo: str, nats_url: str, stream: str, start: int) -> int:
-    """Returns the number of events published."""
-    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
-        nc = await connect(nats_url, name="taskstream-republish")
-        try:
-            js = nc.jetstream()
-            await ensure_stream(js, stream)
-            return await _publish_from(conn, nc, start)
-        finally:
-            await nc.close()
-
-
-async def _publish_from(
-    conn: psycopg.AsyncConnection[tuple[object, ...]], nc: Client, start: int
+async def republish(
+    conninfo: str,
+    nats_url: str,
+    stream: str,
+    start: int,
+    *,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> int:
-    js = nc.jetstream()
-    published = 0
-    after = start
+    """Returns the number of events published again, once they all are."""
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        async with conn.transaction():
+            cur = await conn.execute(_REQUEST, (stream, start))
+            row = await cur.fetchone()
+            assert row is not None  # INSERT ... RETURNING
+            request = int(str(row[0]))
+            await conn.execute(f"NOTIFY {republish_queue.CHANNEL}")
+        logger.info("republish requested", extra={"request": request, "from": start})
+        relay = Relay(
+            conninfo, nats_url, stream, lease_seconds=lease_seconds, name="taskstream-republish"
+        )
+        async with background(relay.run()):
+            return await _finished(conn, request)
+
+
+async def _finished(conn: psycopg.AsyncConnection[tuple[object, ...]], request: int) -> int:
+    reported = time.monotonic()
     while True:
-        cur = await conn.execute(_SELECT, (after, PAGE))
-        rows = await cur.fetchall()
-        if not rows:
-            break
-        futures = []
-        for row in rows:
-            message = encode_row(row)  # type: ignore[arg-type]
-            futures.append(
-                await js.publish_async(
-                    message.subject, message.payload, headers={"Nats-Msg-Id": message.msg_id}
-                )
+        cur = await conn.execute(_PROGRESS, (request,))
+        row = await cur.fetchone()
+        if row is None:
+            raise RuntimeError(f"republish request {request} was deleted before it finished")
+        published, next_position, finished_at = row
+        if finished_at is not None:
+            return int(str(published))
+        if time.monotonic() - reported >= PROGRESS_SECONDS:
+            logger.info(
+                "republishing", extra={"published": published, "next_position": next_position}
             )
-        for future in futures:
-            await future
-        published += len(rows)
-        after = int(str(rows[-1][4])) + 1
-        logger.info("republished", extra={"events": published, "up_to": after - 1})
-    return published
+            reported = time.monotonic()
+        await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,207 @@
+"""Where the relay stands in the stream: what the stream really holds, checked against the
+event store, never taken from a message on trust.
+
+The relay once resumed after the position of the stream's last message that looked
+like a taskstream event: a forged one with a high position made it skip real events,
+and after a republish (old events appended again) it resumed far back, where every
+publish was a duplicate. Now the restart point is the relay's own record (the lease
+row's cursor: the event at `position` is the message at `sequence`). If the stream
+still holds that message, the relay reads on from there and counts only the store's
+next events, each in turn, exact in id, position, type, tenant, aggregate and
+version; anything else in between (foreign, forged, republished copies) is passed
+over. If the stream no longer holds it (deleted, recreated, purged), the relay looks
+back from the stream's end for the highest event the store holds, or starts from
+the beginning of the store when there is none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import orjson
+import psycopg
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from psycopg import sql
+
+from services.command.lease import Cursor
+from services.command.outgoing import encode_row
+from shared.database import EVENTS_TABLE
+from shared.events import SOURCE
+
+logger = logging.getLogger(__name__)
+PAGE = 1000
+_MAX_POSITION = 2**63 - 1
+_IDENTITY = ("id", "position", "type", "tenantid", "aggregateid", "aggregateversion")
+_AFTER = sql.SQL(
+    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
+    " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+).format(sql.Identifier(EVENTS_TABLE))
+_AT = sql.SQL(
+    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
+    " WHERE notification_id = ANY(%s)"
+).format(sql.Identifier(EVENTS_TABLE))
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A stream message that reads as a taskstream event: what it claims to be."""
+
+    sequence: int
+    subject: str
+    position: int
+    identity: tuple[object, ...]
+
+    @property
+    def event_id(self) -> str:
+        return str(self.identity[0])
+
+    def cursor(self) -> Cursor:
+        return Cursor(self.sequence, self.position, self.event_id)
+
+
+def claim_of(sequence: int, subject: str, data: bytes) -> Claim | None:
+    try:
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(event, dict) or event.get("source") != SOURCE:
+        return None
+    position = event.get("position")
+    if type(position) is not int or not 0 < position <= _MAX_POSITION:
+        return None
+    identity = tuple(event.get(k) for k in _IDENTITY)
+    if not all(type(value) in (str, int) for value in identity):
+        return None
+    return Claim(sequence, subject, position, identity)
+
+
+def _stored(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, tuple[object, ...]]]:
+    """Each row's subject and identity, as the relay publishes them."""
+    out = []
+    for row in rows:
+        message = encode_row(row)  # type: ignore[arg-type]
+        event = orjson.loads(message.payload)
+        out.append((message.subject, tuple(event.get(k) for k in _IDENTITY)))
+    return out
+
+
+async def reconcile(
+    conn: Connection, nc: Client, js: JetStreamContext, stream: str, cursor: Cursor, fence: int
+) -> tuple[Cursor, int]:
+    """The relay's cursor and the stream sequence to publish after, from the stream as it
+    is. `fence` is the last sequence the relay has accounted for (its own batches and
+    earlier reconciling), so only what lies beyond it is read."""
+    info = await js.stream_info(stream)
+    first, last = info.state.first_seq, info.state.last_seq
+    if cursor.sequence and cursor.sequence <= last and await _holds(js, stream, cursor):
+        start = (fence if cursor.sequence <= fence <= last else cursor.sequence) + 1
+        async for claims in _claims(nc, js, stream, start, last):
+            cursor = await _extend(conn, cursor, claims)
+        return cursor, last
+    if cursor.sequence:
+        logger.warning(
+            "the stream no longer holds the relay's last recorded event; looking back",
+            extra={"sequence": cursor.sequence, "position": cursor.position},
+        )
+    return await _look_back(conn, nc, js, stream, first, last), last
+
+
+async def _holds(js: JetStreamContext, stream: str, cursor: Cursor) -> bool:
+    try:
+        message = await js.get_msg(stream, seq=cursor.sequence)
+    except NotFoundError:
+        return False
+    claim = claim_of(cursor.sequence, message.subject or "", message.data or b"")
+    return claim is not None and claim.cursor() == cursor
+
+
+async def _extend(conn: Connection, cursor: Cursor, claims: list[Claim]) -> Cursor:
+    """Moves the cursor over the store's next events, in store order, as the stream holds
+    them; the first one missing stops it (what follows is then published again)."""
+    later = [claim for claim in claims if claim.position > cursor.position]
+    if not later:
+        return cursor
+    cur = await conn.execute(_AFTER, (cursor.position, len(later)))
+    expected = _stored(await cur.fetchall())
+    matched = 0
+    for claim in later:
+        if matched < len(expected) and (claim.subject, claim.identity) == expected[matched]:
+            cursor = claim.cursor()
+            matched += 1
+    return cursor
+
+
+async def _look_back(
+    conn: Connection, nc: Client, js: JetStreamContext, stream: str, first: int, last: int
+) -> Cursor:
+    """The highest event the store holds in the last page of the stream that has any."""
+    high = last
+    while high >= max(first, 1):
+        low = max(first, high - PAGE + 1)
+        claims = [claim async for page in _claims(nc, js, stream, low, high) for claim in page]
+        if claims:
+            cur = await conn.execute(_AT, ([claim.position for claim in claims],))
+            stored = set(_stored(await cur.fetchall()))
+            genuine = [c for c in claims if (c.subject, c.identity) in stored]
+            if genuine:
+                return max(genuine, key=lambda c: c.position).cursor()
+        high = low - 1
+    return Cursor()
+
+
+async def _claims(
+    nc: Client, js: JetStreamContext, stream: str, first: int, last: int
+) -> AsyncIterator[list[Claim]]:
+    """The stream's messages `first`..`last` that read as taskstream events, a page at a
+    time, through an ephemeral consumer of this read's own. Deliveries are told from the
+    server's status replies by their reply subject, which only the server sets: a
+    message's own `Status` header (nats-py reads both alike) cannot end the read."""
+    if first > last:
+        return
+    config = ConsumerConfig(
+        deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=first,
+        ack_policy=AckPolicy.NONE,
+        inactive_threshold=30.0,
+        mem_storage=True,
+    )
+    consumer = await js.add_consumer(stream, config)
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox)
+    request = orjson.dumps({"batch": PAGE, "no_wait": True})
+    subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"
+    try:
+        while True:
+            await nc.publish(subject, request, reply=inbox)
+            page: list[Claim] = []
+            delivered, ended = 0, False
+            while delivered < PAGE:
+                message = await sub.next_msg(timeout=5.0)
+                if not (message.reply or "").startswith("$JS.ACK."):
+                    ended = True  # nothing more to deliver now
+                    break
+                delivered += 1
+                sequence = message.metadata.sequence.stream
+                if sequence > last:
+                    ended = True
+                    break
+                claim = claim_of(sequence, message.subject, message.data)
+                if claim is not None:
+                    page.append(claim)
+                if sequence == last:
+                    ended = True
+                    break
+            yield page
+            if ended:
+                return
+    finally:
+        await sub.unsubscribe()
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(stream, consumer.name or "")
