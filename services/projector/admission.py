@@ -7,10 +7,12 @@ what is applied is then the store's version of it, its data read from the store,
 from the message. A message that names an event already applied is a duplicate,
 skipped. Everything else is set aside with the reason.
 
-One query per batch, in the message that opens its transaction: the next events the
-store holds after the tracked position (as many as the batch claims beyond it, through
-the positions' index), and the stored events at the positions the batch claims at or
-before it, to tell duplicates from forgeries.
+One query per batch, in the message that opens its transaction (or read ahead while the
+batch before is written, lookahead.py): the next events the store holds after the
+tracked position (as many as the batch claims beyond it, through the positions' index),
+and the stored events at the positions the batch claims at or before it, to tell
+duplicates from forgeries. A second look, at the few positions that answers nothing
+about, is needed only for claims past all of those (`beyond`) or overtaken by a rebuild.
 """
 
 from __future__ import annotations

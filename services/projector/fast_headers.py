@@ -5,7 +5,7 @@ time (`Client._parse_header_lines`). Each stream message carries two headers (th
 relay's `Nats-Msg-Id` and `Nats-Expected-Last-Sequence`, kept by JetStream), and that
 check cost the projector more per message than checking the message against the event
 store does. `parse_header_lines` is the same parsing with the whitespace check made by
-`str.split`, in about a third of the time; `use_on` makes a connected client use it.
+`str.split`, in a fraction of the time; `use_on` makes a connected client use it.
 It knows a private method of nats-py, pinned to 2.16: tests/unit/test_fast_headers.py
 holds it equal to the library's own on any header block.
 """

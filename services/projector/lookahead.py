@@ -1,11 +1,10 @@
 """The event store's next events, read while the projector applies the batch before.
 
 Every batch is screened against the store's own events, taken apart by PostgreSQL
-(admission.py): read in the batch's first message, that put about 3 us of PostgreSQL's
-time per event on the batch's path, a sixth of a large batch. While the projector
-catches up (large batches), the events after the position a batch will reach are read on
-a connection of their own while that batch is folded and written, on the core the fold
-leaves free. Small batches (a projector keeping up) read them in their first message:
+(admission.py): read in the batch's first message, PostgreSQL's parsing of every event
+was on the batch's path. While the projector catches up (large batches), the events
+after the position a batch will reach are read on a connection of their own while that
+batch is folded and written, on the core the fold leaves free. Small batches (a projector keeping up) read them in their first message:
 ahead of a live stream there is nothing recorded yet to read.
 
 Rows read ahead are used only when they can answer for the next batch as the
