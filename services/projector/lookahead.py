@@ -4,8 +4,9 @@ Every batch is screened against the store's own events, taken apart by PostgreSQ
 (admission.py): read in the batch's first message, PostgreSQL's parsing of every event
 was on the batch's path. While the projector catches up (large batches), the events
 after the position a batch will reach are read on a connection of their own while that
-batch is folded and written, on the core the fold leaves free. Small batches (a projector keeping up) read them in their first message:
-ahead of a live stream there is nothing recorded yet to read.
+batch is folded and written, on the core the fold leaves free. Small batches (a
+projector keeping up) read them in their first message: ahead of a live stream there is
+nothing recorded yet to read.
 
 Rows read ahead are used only when they can answer for the next batch as the
 first-message read would: read from the position it starts at, and a full read (the
