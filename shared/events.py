@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -20,6 +20,8 @@ from shared.timestamps import rfc3339
 SUBJECT_PREFIX = "taskstream.events"
 SOURCE = "taskstream"
 SPEC_VERSION = "1.0"
+# The event store's positions and versions are PostgreSQL bigints.
+MAX_POSITION = 2**63 - 1
 
 EVENT_AGGREGATES: dict[str, str] = {
     "ProjectCreated": "project",
@@ -95,40 +97,102 @@ class EventEnvelope:
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> EventEnvelope:
+        event = _json_object(payload)
+        identity = Identity.of(event)
         try:
-            event = orjson.loads(payload)
-        except orjson.JSONDecodeError as e:
-            raise InvalidEnvelope(f"body is not JSON: {e}") from e
-        if not isinstance(event, dict):
-            raise InvalidEnvelope("body is not a JSON object")
-        try:
-            if event["specversion"] != SPEC_VERSION or event["source"] != SOURCE:
-                raise InvalidEnvelope("not a taskstream CloudEvent 1.0")
-            event_type = str(event["type"])
-            if event_type not in EVENT_AGGREGATES:
-                raise InvalidEnvelope(f"unknown event type {event_type!r}")
-            data = event["data"]
-            if not isinstance(data, dict):
-                raise InvalidEnvelope("data is not a JSON object")
-            position = event["position"]
-            version = event["aggregateversion"]
-            if not isinstance(position, int) or not isinstance(version, int):
-                raise InvalidEnvelope("position and aggregateversion must be integers")
             actor = event.get("actor")
             return cls(
-                id=UUID(event["id"]),
-                type=event_type,
-                tenant_id=UUID(event["tenantid"]),
-                position=position,
-                aggregate_id=UUID(event["aggregateid"]),
-                aggregate_version=version,
+                id=UUID(identity.id),
+                type=identity.type,
+                tenant_id=UUID(identity.tenant_id),
+                position=identity.position,
+                aggregate_id=UUID(identity.aggregate_id),
+                aggregate_version=identity.aggregate_version,
                 time=datetime.fromisoformat(event["time"]),
                 actor=str(actor) if actor is not None else None,
-                data=data,
+                data=event["data"],
             )
         except KeyError as e:
             raise InvalidEnvelope(f"missing attribute {e.args[0]!r}") from e
         except (TypeError, ValueError) as e:
-            if isinstance(e, InvalidEnvelope):
-                raise
             raise InvalidEnvelope(f"malformed attribute: {e}") from e
+
+
+class Identity(NamedTuple):
+    """What names a published event, as the message spells it: the attributes the event
+    store can confirm (same id, type, tenant, position, aggregate and version). Ids are
+    kept as the strings they arrived as; the store spells them canonically. (A tuple:
+    the projector reads one per message.)"""
+
+    id: str
+    type: str
+    tenant_id: str
+    position: int
+    aggregate_id: str
+    aggregate_version: int
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> Identity:
+        return cls.of(_json_object(payload))
+
+    @classmethod
+    def of(cls, event: dict[str, Any]) -> Identity:
+        """The identity of a decoded CloudEvent, refused with the reason unless it is a
+        taskstream event of the catalog with attributes of the right types and ranges:
+        ids strings, position and version integers from 1 to 2**63 - 1 (what the event
+        store's bigint columns hold; a boolean is not an integer here)."""
+        try:
+            specversion, source = event["specversion"], event["source"]
+            if specversion != SPEC_VERSION or source != SOURCE:
+                raise InvalidEnvelope(
+                    f"not a taskstream CloudEvent 1.0 (specversion {specversion!r},"
+                    f" source {source!r})"
+                )
+            kind = event["type"]
+            if type(kind) is not str or kind not in EVENT_AGGREGATES:
+                raise InvalidEnvelope(f"unknown event type {kind!r}")
+            if type(event["data"]) is not dict:
+                raise InvalidEnvelope("data is not a JSON object")
+            ident, tenant, aggregate = event["id"], event["tenantid"], event["aggregateid"]
+            if type(ident) is not str or type(tenant) is not str or type(aggregate) is not str:
+                raise InvalidEnvelope(
+                    _not_strings(id=ident, tenantid=tenant, aggregateid=aggregate)
+                )
+            position, version = event["position"], event["aggregateversion"]
+            if type(position) is not int or not 0 < position <= MAX_POSITION:
+                raise InvalidEnvelope(_out_of_range("position", position))
+            if type(version) is not int or not 0 < version <= MAX_POSITION:
+                raise InvalidEnvelope(_out_of_range("aggregateversion", version))
+        except KeyError as e:
+            raise InvalidEnvelope(f"missing attribute {e.args[0]!r}") from e
+        return cls(ident, kind, tenant, position, aggregate, version)
+
+    def malformed(self) -> str | None:
+        """Which id is not a UUID spelled as this service spells it, if one is not."""
+        for name, value in (
+            ("id", self.id),
+            ("tenantid", self.tenant_id),
+            ("aggregateid", self.aggregate_id),
+        ):
+            if not CANONICAL_UUID.match(value):
+                return f"{name} {value!r} is not a UUID in canonical form"
+        return None
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    try:
+        event = orjson.loads(payload)
+    except orjson.JSONDecodeError as e:
+        raise InvalidEnvelope(f"body is not JSON: {e}") from e
+    if not isinstance(event, dict):
+        raise InvalidEnvelope("body is not a JSON object")
+    return event
+
+
+def _not_strings(**ids: object) -> str:
+    name, value = next((n, v) for n, v in ids.items() if type(v) is not str)
+    return f"{name} must be a string, not {value!r}"
+
+
+def _out_of_range(name: str, value: object) -> str:
+    return f"{name} must be an integer from 1 to 2**63 - 1, not {value!r}"

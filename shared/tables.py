@@ -79,13 +79,15 @@ tags = Table(
     Column("id", Uuid, primary_key=True),
     Column("tenant_id", Uuid, nullable=False),
     Column("name", Text, nullable=False),
+    # shared/tag_names.py's key of `name`, written by the projector: the write side's rule.
+    Column("name_key", Text, nullable=False),
     Column("color", Text),
     Column("task_count", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", BigInteger, nullable=False),
     Index("tags_tenant_page_idx", "tenant_id", "created_at", "id"),
-    Index("tags_tenant_name_key", "tenant_id", func.lower(text("name")), unique=True),
+    Index("tags_tenant_name_key", "tenant_id", "name_key", unique=True),
 )
 
 task_tags = Table(

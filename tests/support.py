@@ -109,7 +109,7 @@ READ_TABLES = {
     "projects": "id, tenant_id, name, description, task_count, created_at, updated_at, version",
     "tasks": "id, tenant_id, project_id, title, description, status, created_at, updated_at,"
     " version",
-    "tags": "id, tenant_id, name, color, task_count, created_at, updated_at, version",
+    "tags": "id, tenant_id, name, name_key, color, task_count, created_at, updated_at, version",
     "task_tags": "task_id, tag_id, tenant_id",
 }
 
@@ -142,9 +142,9 @@ def seed_project(conninfo: str, tenant: UUID, tasks: int) -> tuple[UUID, UUID]:
         )
         for n, tag in enumerate(tags):
             conn.execute(
-                "INSERT INTO tags (id, tenant_id, name, created_at, updated_at, version,"
-                " task_count) VALUES (%s, %s, %s, %s, %s, 1, %s)",
-                (tag, tenant, f"tag {project} {n}", T0, T0, tasks),
+                "INSERT INTO tags (id, tenant_id, name, name_key, created_at, updated_at,"
+                " version, task_count) VALUES (%s, %s, %s, %s, %s, %s, 1, %s)",
+                (tag, tenant, f"tag {project} {n}", f"tag {project} {n}", T0, T0, tasks),
             )
         task_ids = [uuid4() for _ in range(tasks)]
         with conn.cursor() as cur:

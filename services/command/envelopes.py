@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from services.command.domain.base import TenantAggregate
+from shared.event_ids import event_id
 from shared.events import EVENT_AGGREGATES, EventEnvelope
 from shared.timestamps import rfc3339
 
-# Event ids derive from (aggregate id, version), so a republished event keeps its id
-# and JetStream and subscribers can deduplicate it.
-EVENT_ID_NAMESPACE = UUID("5d1b9f3e-8c4a-4e57-9a57-2f0c6a1e7b10")
-_NAMESPACE = EVENT_ID_NAMESPACE.bytes
 _ENVELOPE_FIELDS = {
     "originator_id",
     "originator_version",
@@ -26,22 +22,6 @@ _ENVELOPE_FIELDS = {
     "tenant_id",
     "actor",
 }
-
-
-def event_id(aggregate_id: UUID, version: int) -> UUID:
-    return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}:{version}")
-
-
-def event_id_text(aggregate_id: str, version: int) -> str:
-    """`str(event_id(UUID(aggregate_id), version))` for a canonically spelled id, at a
-    fraction of the cost: the relay spells every event's id, and the standard library's
-    uuid5 builds and checks UUID objects around one hash."""
-    name = f"{aggregate_id}:{version}".encode()
-    digest = bytearray(hashlib.sha1(_NAMESPACE + name, usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def to_envelope(event: TenantAggregate.Event, position: int) -> EventEnvelope:

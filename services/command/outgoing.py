@@ -16,7 +16,7 @@ from uuid import UUID
 
 import orjson
 
-from services.command.envelopes import event_id_text
+from shared.event_ids import event_id_text
 from shared.events import EVENT_AGGREGATES, SOURCE, SPEC_VERSION, SUBJECT_PREFIX
 from shared.timestamps import rfc3339
 

@@ -20,11 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from psycopg import AsyncCursor
-
-from shared.events import CANONICAL_UUID
 
 Cursor = AsyncCursor[Any]
 _TAG_CHANGES = frozenset({"TagRenamed", "TagRecolored", "TagDeleted"})
@@ -59,7 +56,8 @@ _RECOUNT_TAGS = (
 
 @dataclass
 class Affected:
-    """Ids, as strings, that a batch's events name and that can change a view or a count."""
+    """Ids, as strings, that a batch's events name and that can change a view or a count.
+    The events are the store's (admission.py): their ids are canonical UUID strings."""
 
     projects: set[str] = field(default_factory=set)
     tasks: set[str] = field(default_factory=set)
@@ -85,9 +83,9 @@ class Affected:
             if event_type == "TaskCreated":
                 self.created_tasks.add(str(aggregate_id))
             project, tag = data.get("project_id"), data.get("tag_id")
-            if isinstance(project, str) and _is_uuid(project):
+            if project is not None:
                 self.projects.add(project)
-            if isinstance(tag, str) and _is_uuid(tag):
+            if tag is not None:
                 self.counted_tags.add(tag)
         elif event_type in _TAG_CHANGES:
             self.tags.add(str(aggregate_id))
@@ -99,17 +97,6 @@ class Affected:
     def earlier_tasks(self) -> list[str]:
         """The batch's tasks that may be in the tables before it."""
         return list(self.tasks - self.created_tasks)
-
-
-def _is_uuid(value: str) -> bool:
-    """A malformed id is the handler's to refuse; here it must not fail the batch."""
-    if CANONICAL_UUID.match(value):
-        return True
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 async def look_before(cur: Cursor, affected: Affected, *, counts: bool = False) -> None:

@@ -6,8 +6,8 @@ written with one insert (COPY for many rows) and one merge per table, a dozen
 statements whatever the number of events. Counts are recomputed from the rows: at
 the end of a rebuild, or for the projects and tags a live batch touched
 (affected.py). The rules mirror `handlers.py`, which the live projector falls back
-to when a batch holds an event it cannot apply; tests hold the handlers' rows equal
-to the fold's, and a rebuild equal to the live projection.
+to when a batch holds an event the read tables refuse; tests hold the handlers' rows
+equal to the fold's, and a rebuild equal to the live projection.
 """
 
 from __future__ import annotations
@@ -16,15 +16,25 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-import orjson
-from psycopg import AsyncConnection, sql
-from psycopg.types.string import TextLoader
+from psycopg import sql
 
-from shared.events import CANONICAL_UUID, EVENT_AGGREGATES, SOURCE, SPEC_VERSION
+from services.projector import bulk_writes
+from services.projector.bulk_writes import (
+    DELETE_PROJECTS_TASKS,
+    INSERT_LIMIT,
+    LINK_COLUMNS,
+    UNLINK,
+    UNLINK_PROJECTS_TASKS,
+    UNLINK_TAGS,
+    UNLINK_TASKS,
+    Conn,
+    Owned,
+    owned_columns,
+)
+from services.projector.stored import Id, Stored
+from shared.tag_names import name_key
 
-Id = str
 Row = dict[str, Any]
-Conn = AsyncConnection[tuple[Any, ...]]
 
 COLUMNS = {
     "projects": ("id", "tenant_id", "name", "description", "created_at", "updated_at", "version"),
@@ -39,7 +49,7 @@ COLUMNS = {
         "updated_at",
         "version",
     ),
-    "tags": ("id", "tenant_id", "name", "color", "created_at", "updated_at", "version"),
+    "tags": ("id", "tenant_id", "name", "name_key", "color", "created_at", "updated_at", "version"),
 }
 _FIELDS = {
     "ProjectRenamed": ("projects", "name"),
@@ -53,72 +63,6 @@ _FIELDS = {
 _CREATED = {"ProjectCreated": "projects", "TaskCreated": "tasks", "TagCreated": "tags"}
 
 
-@dataclass(slots=True)
-class Stored:
-    """One stored event, decoded just enough to fold it. Ids are canonical Id strings
-    and times ISO strings: making objects of them cost more than all the rest, and
-    PostgreSQL parses both when they are written (see `text_uuids`)."""
-
-    type: str
-    aggregate_id: Id
-    version: int
-    tenant_id: Id
-    time: str
-    data: dict[str, Any]
-
-
-# PostgreSQL takes the stored JSON apart (on its own core, while this process folds the
-# previous page): decoding it here was a third of the rebuild's time. Ids arrive as
-# canonical strings (`text_uuids`), the type is the topic's last part, then the payload
-# fields the fold reads (absent and null mean the same to it).
-EVENT_COLUMNS = sql.SQL(
-    "notification_id, originator_id, originator_version, substring(topic from '[^.]*$'),"
-    " (j #>> '{{tenant_id,_data_}}')::uuid, j #>> '{{timestamp,_data_}}',"
-    " (j #>> '{{project_id,_data_}}')::uuid, (j #>> '{{tag_id,_data_}}')::uuid,"
-    " j ->> 'name', j ->> 'description', j ->> 'title', j ->> 'status', j ->> 'color'"
-)
-# What EVENT_COLUMNS needs after the events table `e`: the JSON parsed once per row
-# (OFFSET 0 keeps PostgreSQL from inlining it into every column, parsing it nine times).
-EVENT_JSON = sql.SQL(
-    "CROSS JOIN LATERAL (SELECT convert_from(e.state, 'UTF8')::jsonb AS j OFFSET 0) s"
-)
-
-
-def from_row(row: tuple[Any, ...]) -> Stored:
-    """A row of EVENT_COLUMNS as a Stored event. Spelled out: it runs once per event,
-    and this form costs a fifth of `dict(zip(...))` with keyword arguments."""
-    data = {
-        "project_id": row[6],
-        "tag_id": row[7],
-        "name": row[8],
-        "description": row[9],
-        "title": row[10],
-        "status": row[11],
-        "color": row[12],
-    }
-    return Stored(row[3], row[1], row[2], row[4], row[5], data)
-
-
-def from_cloudevent(payload: bytes) -> tuple[int, Stored]:
-    """A published event's position, and the event as the fold takes it. Strict and
-    lean (no UUID objects: they cost more than the rest of the batch): ids must be
-    spelled canonically. Anything else raises, and the projector then applies the
-    batch through the handlers, which read every valid envelope (EventEnvelope)."""
-    event = orjson.loads(payload)
-    if event["specversion"] != SPEC_VERSION or event["source"] != SOURCE:
-        raise ValueError("not a taskstream CloudEvent 1.0")
-    kind, data, position = event["type"], event["data"], event["position"]
-    version, tenant, aggregate = event["aggregateversion"], event["tenantid"], event["aggregateid"]
-    if kind not in EVENT_AGGREGATES or not isinstance(data, dict):
-        raise ValueError("unknown event type or data not an object")
-    if not (isinstance(position, int) and isinstance(version, int)):
-        raise ValueError("position and aggregateversion must be integers")
-    for value in (tenant, aggregate, data.get("project_id"), data.get("tag_id")):
-        if value is not None and not (isinstance(value, str) and CANONICAL_UUID.match(value)):
-            raise ValueError(f"not a canonical UUID: {value!r}")
-    return position, Stored(kind, aggregate, version, tenant, str(event["time"]), data)
-
-
 def _as_loaded(column: str) -> sql.Composable:
     """Ids come back as the fold's Id strings whatever the connection's loaders."""
     if column in ("id", "tenant_id", "project_id"):
@@ -126,24 +70,21 @@ def _as_loaded(column: str) -> sql.Composable:
     return sql.Identifier(column)
 
 
-def text_uuids(conn: Conn) -> None:
-    """Makes `conn` return uuid columns as canonical strings, the form `from_row` gives."""
-    conn.adapters.register_loader("uuid", TextLoader)
-
-
 @dataclass
 class Page:
     """The net effect of a page of events on the read tables."""
 
     rows: dict[str, dict[Id, Row]] = field(default_factory=lambda: {table: {} for table in COLUMNS})
-    deleted: dict[str, set[Id]] = field(default_factory=lambda: {table: set() for table in COLUMNS})
+    deleted: dict[str, set[Owned]] = field(
+        default_factory=lambda: {table: set() for table in COLUMNS}
+    )
     # Rows this page creates: no earlier page can hold them (ids are new), so they and
     # their tasks' links are copied straight in, without a merge.
     created: dict[str, set[Id]] = field(default_factory=lambda: {table: set() for table in COLUMNS})
-    deleted_projects: set[Id] = field(default_factory=set)
-    deleted_tags: set[Id] = field(default_factory=set)
+    deleted_projects: set[Owned] = field(default_factory=set)
+    deleted_tags: set[Owned] = field(default_factory=set)
     links: dict[tuple[Id, Id], Id] = field(default_factory=dict)
-    unlinked: set[tuple[Id, Id]] = field(default_factory=set)
+    unlinked: set[tuple[Id, Id, Id]] = field(default_factory=set)
 
     async def load(self, conn: Conn, events: list[Stored]) -> None:
         """The rows this page's events touch that earlier pages wrote (a row created in
@@ -177,6 +118,9 @@ class Page:
     def fold(self, e: Stored) -> None:
         if e.type in _CREATED:
             self._create(e)
+        elif e.type == "TagRenamed":
+            name = e.data.get("name")
+            self._update("tags", e, {"name": name, "name_key": _key(name)})
         elif e.type in _FIELDS:
             table, column = _FIELDS[e.type]
             self._update(table, e, {column: e.data.get(column)})
@@ -204,11 +148,13 @@ class Page:
         row: Row = {"id": e.aggregate_id, "tenant_id": e.tenant_id}
         row |= {c: e.data.get(c) for c in COLUMNS[table] if c in e.data and c != "id"}
         row |= {"created_at": e.time, "updated_at": e.time, "version": e.version}
+        if table == "tags":
+            row["name_key"] = _key(row.get("name"))
         for column in COLUMNS[table]:
             row.setdefault(column, None)
         self.rows[table][e.aggregate_id] = row
         self.created[table].add(e.aggregate_id)
-        self.deleted[table].discard(e.aggregate_id)
+        self.deleted[table].discard((e.aggregate_id, e.tenant_id))
 
     def _update(self, table: str, e: Stored, changes: Row) -> None:
         row = self._live(table, e.aggregate_id, e.tenant_id)
@@ -224,10 +170,11 @@ class Page:
             tag = self._live("tags", tag_id, e.tenant_id)
             if task is not None and tag is not None:
                 self.links[key] = e.tenant_id
-                self.unlinked.discard(key)
+                self.unlinked.discard((*key, e.tenant_id))
         else:
-            self.links.pop(key, None)
-            self.unlinked.add(key)
+            if self.links.get(key) == e.tenant_id:
+                del self.links[key]
+            self.unlinked.add((*key, e.tenant_id))
         if task is not None and task["version"] < e.version:
             task |= {"updated_at": e.time, "version": e.version}
 
@@ -236,8 +183,8 @@ class Page:
         if row is not None and row["tenant_id"] != tenant_id:
             return
         self.rows["tasks"].pop(task_id, None)
-        self.deleted["tasks"].add(task_id)
-        for key in [k for k in self.links if k[0] == task_id]:
+        self.deleted["tasks"].add((task_id, tenant_id))
+        for key in [k for k, n in self.links.items() if k[0] == task_id and n == tenant_id]:
             del self.links[key]
 
     def _delete_project(self, e: Stored) -> None:
@@ -245,19 +192,20 @@ class Page:
             if task["tenant_id"] == e.tenant_id:
                 self._delete_task(task["id"], e.tenant_id)
         self._drop("projects", e)
-        self.deleted_projects.add(e.aggregate_id)
+        self.deleted_projects.add((e.aggregate_id, e.tenant_id))
 
     def _delete_tag(self, e: Stored) -> None:
-        for key in [k for k in self.links if k[1] == e.aggregate_id]:
+        tag = e.aggregate_id
+        for key in [k for k, n in self.links.items() if k[1] == tag and n == e.tenant_id]:
             del self.links[key]
         self._drop("tags", e)
-        self.deleted_tags.add(e.aggregate_id)
+        self.deleted_tags.add((tag, e.tenant_id))
 
     def _drop(self, table: str, e: Stored) -> None:
         row = self.rows[table].get(e.aggregate_id)
         if row is not None and row["tenant_id"] == e.tenant_id:
             del self.rows[table][e.aggregate_id]
-        self.deleted[table].add(e.aggregate_id)
+        self.deleted[table].add((e.aggregate_id, e.tenant_id))
 
     def _live(self, table: str, row_id: Id, tenant_id: Id) -> Row | None:
         row = self.rows[table].get(row_id)
@@ -266,55 +214,45 @@ class Page:
         return row
 
     async def write(self, conn: Conn) -> None:
-        """Deletes first (rows, then by project and tag), then the page's rows and links."""
+        """Deletes first (rows, then by project and tag), then the page's rows and links.
+        Every delete names the tenant with the id: an event of one tenant never removes
+        another's rows, whatever ids it names."""
         if self.deleted_tags:
-            await conn.execute(
-                "DELETE FROM task_tags WHERE tag_id = ANY(%s::uuid[])", (list(self.deleted_tags),)
-            )
+            await conn.execute(UNLINK_TAGS, owned_columns(self.deleted_tags))
         if self.deleted_projects:
             # Tasks this page moved out of a deleted project live on: keep them.
-            projects, kept = list(self.deleted_projects), list(self.rows["tasks"])
-            await conn.execute(
-                "DELETE FROM task_tags WHERE task_id IN (SELECT id FROM tasks"
-                " WHERE project_id = ANY(%s::uuid[]) AND id <> ALL(%s::uuid[]))",
-                (projects, kept),
-            )
-            await conn.execute(
-                "DELETE FROM tasks WHERE project_id = ANY(%s::uuid[]) AND id <> ALL(%s::uuid[])",
-                (projects, kept),
-            )
-        for table, ids in self.deleted.items():
-            if ids:
+            owned, kept = owned_columns(self.deleted_projects), list(self.rows["tasks"])
+            await conn.execute(UNLINK_PROJECTS_TASKS, (*owned, kept))
+            await conn.execute(DELETE_PROJECTS_TASKS, (*owned, kept))
+        for table, gone in self.deleted.items():
+            if gone:
                 if table == "tasks":
-                    await conn.execute(
-                        "DELETE FROM task_tags WHERE task_id = ANY(%s::uuid[])", (list(ids),)
-                    )
+                    await conn.execute(UNLINK_TASKS, owned_columns(gone))
                 await conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s::uuid[])").format(
-                        sql.Identifier(table)
-                    ),
-                    (list(ids),),
+                    sql.SQL(
+                        "DELETE FROM {} r USING unnest(%s::uuid[], %s::uuid[]) AS o(id, tenant_id)"
+                        " WHERE r.id = o.id AND r.tenant_id = o.tenant_id"
+                    ).format(sql.Identifier(table)),
+                    owned_columns(gone),
                 )
         if self.unlinked:
-            await conn.execute(
-                "DELETE FROM task_tags t USING unnest(%s::uuid[], %s::uuid[]) AS u(task_id, tag_id)"
-                " WHERE t.task_id = u.task_id AND t.tag_id = u.tag_id",
-                ([k[0] for k in self.unlinked], [k[1] for k in self.unlinked]),
-            )
+            await conn.execute(UNLINK, tuple(map(list, zip(*self.unlinked, strict=True))))
         for table, rows in self.rows.items():
             values = itemgetter(*COLUMNS[table])
             known = [
                 values(row) for row_id, row in rows.items() if row_id not in self.created[table]
             ]
-            await _add(conn, table, COLUMNS[table], self._fresh(table))
+            await bulk_writes.add(conn, table, COLUMNS[table], self._fresh(table))
             if known:
-                await _copy_merge(conn, table, COLUMNS[table], known, "id")
-        await _add(conn, "task_tags", _LINK_COLUMNS, self._fresh_links())
+                await bulk_writes.copy_merge(conn, table, COLUMNS[table], known, "id")
+        await bulk_writes.add(conn, "task_tags", LINK_COLUMNS, self._fresh_links())
         known_links = [
             (t, g, n) for (t, g), n in self.links.items() if t not in self.created["tasks"]
         ]
         if known_links:
-            await _copy_merge(conn, "task_tags", _LINK_COLUMNS, known_links, "task_id, tag_id")
+            await bulk_writes.copy_merge(
+                conn, "task_tags", LINK_COLUMNS, known_links, "task_id, tag_id"
+            )
 
     def additions(self) -> list[sql.Composable] | None:
         """The whole write as statements that need no round trip of their own, when this
@@ -330,10 +268,12 @@ class Page:
         ):
             return None
         additions = [(table, COLUMNS[table], self._fresh(table)) for table in COLUMNS]
-        additions.append(("task_tags", _LINK_COLUMNS, self._fresh_links()))
+        additions.append(("task_tags", LINK_COLUMNS, self._fresh_links()))
         if any(len(rows) > INSERT_LIMIT for _, _, rows in additions):
             return None
-        return [_insert(table, columns, rows) for table, columns, rows in additions if rows]
+        return [
+            bulk_writes.insert(table, columns, rows) for table, columns, rows in additions if rows
+        ]
 
     def _fresh(self, table: str) -> list[tuple[Any, ...]]:
         values = itemgetter(*COLUMNS[table])
@@ -345,103 +285,13 @@ class Page:
         return [(t, g, n) for (t, g), n in self.links.items() if t in new_tasks]
 
 
+def _key(name: str | None) -> str | None:
+    return None if name is None else name_key(name)
+
+
 def _table_of(event_type: str) -> str:
     if event_type.startswith("Project"):
         return "projects"
     if event_type.startswith("Task"):
         return "tasks"
     return "tags"
-
-
-_LINK_COLUMNS = ("task_id", "tag_id", "tenant_id")
-# Tables whose rows' JSON is kept by the query service, by revision.
-_KEPT_AS_JSON = frozenset({"tasks"})
-
-
-# Up to this many rows, a table's new rows go in one INSERT, one message, where COPY
-# takes two round trips; past it (a rebuild's pages) COPY is cheaper per row.
-INSERT_LIMIT = 500
-
-
-async def _add(
-    conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]
-) -> None:
-    """Rows no earlier page can hold (their ids are new), written without a merge."""
-    if len(values) > INSERT_LIMIT:
-        await _copy(conn, sql.Identifier(table), columns, values)
-    elif values:
-        await conn.execute(_insert(table, columns, values))
-
-
-def _insert(table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> sql.Composed:
-    """The rows inline, as JSON that PostgreSQL reads by the table's own row type, so the
-    statement can share a message with others (no parameters)."""
-    rows = orjson.dumps([dict(zip(columns, row, strict=True)) for row in values]).decode()
-    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
-    return sql.SQL(
-        "INSERT INTO {table} ({columns}) SELECT {columns}"
-        " FROM json_populate_recordset(NULL::{table}, {rows}::json)"
-    ).format(table=sql.Identifier(table), columns=column_list, rows=sql.Literal(rows))
-
-
-async def _copy(
-    conn: Conn, target: sql.Composable, columns: tuple[str, ...], values: list[tuple[Any, ...]]
-) -> None:
-    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
-    async with (
-        conn.cursor() as cur,
-        cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, column_list)) as copy,
-    ):
-        for row in values:
-            await copy.write_row(row)
-
-
-async def _copy_merge(
-    conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]], key: str
-) -> None:
-    """COPY into a temporary table, then one upsert into the real one."""
-    staging = f"staging_{table}"
-    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
-    await conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        ).format(sql.Identifier(staging), sql.Identifier(table))
-    )
-    await _copy(conn, sql.Identifier(staging), columns, values)
-    updates = [
-        sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
-        for c in columns
-        if c not in key.split(", ")
-    ]
-    if table in _KEPT_AS_JSON:
-        # A rewritten row's kept JSON is stale (affected.py); a new row has none yet.
-        updates.append(sql.SQL("revision = {}.revision + 1").format(sql.Identifier(table)))
-    conflict = (
-        sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(updates))
-        if updates and table != "task_tags"
-        else sql.SQL("DO NOTHING")
-    )
-    await conn.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
-            sql.Identifier(table),
-            column_list,
-            column_list,
-            sql.Identifier(staging),
-            sql.SQL(key),
-            conflict,
-        )
-    )
-
-
-async def recount(conn: Conn) -> None:
-    """Counts as the live handlers keep them: tasks per project, links per tag."""
-    await conn.execute(
-        "UPDATE projects p SET task_count = c.n FROM (SELECT q.id, count(t.id) AS n"
-        " FROM projects q LEFT JOIN tasks t ON t.project_id = q.id GROUP BY q.id) c"
-        " WHERE p.id = c.id AND p.task_count <> c.n"
-    )
-    await conn.execute(
-        "UPDATE tags g SET task_count = c.n FROM (SELECT h.id, count(tt.task_id) AS n"
-        " FROM tags h LEFT JOIN task_tags tt ON tt.tag_id = h.id GROUP BY h.id) c"
-        " WHERE g.id = c.id AND g.task_count <> c.n"
-    )

@@ -21,8 +21,11 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from services.projector import fast_headers
 from services.projector.feed import FeedError, PullFeed
-from services.projector.store import Incoming, ProjectionStore, Tracking
+from services.projector.incoming import Incoming
+from services.projector.lookahead import Lookahead
+from services.projector.store import ProjectionStore, Tracking
 from shared.events import SUBJECT_PREFIX
 from shared.nats import connect, ensure_stream
 
@@ -63,10 +66,15 @@ class Projector:
             self._consumed = False
 
     async def _consume(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
-            store = ProjectionStore(conn)
+        async with (
+            await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn,
+            await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as reader,
+        ):
+            lookahead = Lookahead(reader)
+            store = ProjectionStore(conn, lookahead)
             self.tracking = await store.tracking()
             nc = await connect(self._nats_url, name="taskstream-projector")
+            fast_headers.use_on(nc)
             try:
                 js = nc.jetstream()
                 await ensure_stream(js, self._stream)
@@ -100,6 +108,7 @@ class Projector:
                         if batch:
                             self.tracking = await store.apply(batch, self.tracking)
             finally:
+                lookahead.drop()
                 await nc.close()
 
     async def _start_sequence(self, js: JetStreamContext) -> int:

@@ -7,12 +7,20 @@ it. This feed speaks the JetStream pull protocol itself: one pull request of up 
 buffer. A batch is whatever has arrived when the projector asks, as soon as anything
 has, and the next request goes out before that batch is applied, so the server sends
 while the projector writes.
+
+What arrives on the inbox is one of two things, told apart by what only stream messages
+have: a reply subject `$JS.ACK.…` (even without acks, it carries the stream sequence).
+Those are handed over whatever their headers say: a publisher may give a message any
+header, `Status` included, and such a message is the projector's to judge. Everything
+else is the server's own status replies (the status line that nats-py reads into the
+`Status` header), which end, refuse or keep alive a pull request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from types import TracebackType
 
@@ -21,8 +29,10 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import Header
 
-from services.projector.store import Incoming
+from services.projector.incoming import Incoming
 
+logger = logging.getLogger(__name__)
+_STREAM_MESSAGE = "$JS.ACK."
 # Status replies to a pull request: it ended with nothing (more) to send, or expired.
 _REQUEST_ENDED = frozenset({"404", "408"})
 _HEARTBEAT = "100"
@@ -92,11 +102,20 @@ class PullFeed:
         await self._nc.publish(self._next_subject, json.dumps(request).encode(), self._inbox)
 
     async def _on_message(self, msg: Msg) -> None:
-        status = msg.headers.get(Header.STATUS) if msg.headers else None
-        if status is None:
+        if msg.reply.startswith(_STREAM_MESSAGE):
             self._buffer.append(_incoming(msg))
             self._outstanding -= 1
-        elif status in _REQUEST_ENDED:
+            self._changed.set()
+            return
+        status = msg.headers.get(Header.STATUS) if msg.headers else None
+        if status is None:
+            logger.warning(
+                "ignored a message on the pull inbox that is neither a stream message nor a"
+                " JetStream status reply",
+                extra={"subject": msg.subject, "reply": msg.reply},
+            )
+            return
+        if status in _REQUEST_ENDED:
             self._outstanding = 0
         elif status != _HEARTBEAT:
             description = msg.headers.get(Header.DESCRIPTION, "") if msg.headers else ""

@@ -13,6 +13,7 @@ from uuid import UUID
 from psycopg import AsyncCursor
 
 from shared.events import EventEnvelope
+from shared.tag_names import name_key
 
 Cursor = AsyncCursor[tuple[Any, ...]]
 Handler = Callable[[Cursor, EventEnvelope], Awaitable[None]]
@@ -50,8 +51,8 @@ async def project_deleted(cur: Cursor, e: EventEnvelope) -> None:
         " RETURNING tt.tag_id),"
         " counts AS (SELECT tag_id, count(*) AS n FROM gone GROUP BY tag_id)"
         " UPDATE tags SET task_count = tags.task_count - counts.n"
-        " FROM counts WHERE tags.id = counts.tag_id",
-        (e.aggregate_id, e.tenant_id),
+        " FROM counts WHERE tags.id = counts.tag_id AND tags.tenant_id = %s",
+        (e.aggregate_id, e.tenant_id, e.tenant_id),
     )
     await cur.execute(
         "DELETE FROM tasks WHERE project_id = %s AND tenant_id = %s",
@@ -72,7 +73,7 @@ async def task_created(cur: Cursor, e: EventEnvelope) -> None:
         " WHERE p.id = %s AND p.tenant_id = %s"
         " ON CONFLICT (id) DO NOTHING RETURNING project_id)"
         " UPDATE projects SET task_count = task_count + 1"
-        " WHERE id IN (SELECT project_id FROM inserted)",
+        " WHERE id IN (SELECT project_id FROM inserted) AND tenant_id = %s",
         (
             e.aggregate_id,
             e.tenant_id,
@@ -83,6 +84,7 @@ async def task_created(cur: Cursor, e: EventEnvelope) -> None:
             e.time,
             e.aggregate_version,
             UUID(d["project_id"]),
+            e.tenant_id,
             e.tenant_id,
         ),
     )
@@ -106,9 +108,9 @@ async def task_moved(cur: Cursor, e: EventEnvelope) -> None:
         "WITH old AS (SELECT project_id FROM tasks WHERE id = %s AND tenant_id = %s"
         " AND version < %s FOR UPDATE),"
         " moved AS (UPDATE tasks t SET project_id = %s, updated_at = %s, version = %s"
-        " FROM old WHERE t.id = %s RETURNING old.project_id AS previous),"
+        " FROM old WHERE t.id = %s AND t.tenant_id = %s RETURNING old.project_id AS previous),"
         " less AS (UPDATE projects SET task_count = task_count - 1"
-        " WHERE id IN (SELECT previous FROM moved))"
+        " WHERE id IN (SELECT previous FROM moved) AND tenant_id = %s)"
         " UPDATE projects SET task_count = task_count + 1"
         " WHERE id = %s AND tenant_id = %s AND EXISTS (SELECT 1 FROM moved)",
         (
@@ -119,6 +121,8 @@ async def task_moved(cur: Cursor, e: EventEnvelope) -> None:
             e.time,
             e.aggregate_version,
             e.aggregate_id,
+            e.tenant_id,
+            e.tenant_id,
             UUID(e.data["project_id"]),
             e.tenant_id,
         ),
@@ -130,14 +134,15 @@ async def task_deleted(cur: Cursor, e: EventEnvelope) -> None:
     await cur.execute(
         "WITH links AS (DELETE FROM task_tags WHERE task_id = %s AND tenant_id = %s"
         " RETURNING tag_id)"
-        " UPDATE tags SET task_count = task_count - 1 WHERE id IN (SELECT tag_id FROM links)",
-        (e.aggregate_id, e.tenant_id),
+        " UPDATE tags SET task_count = task_count - 1"
+        " WHERE id IN (SELECT tag_id FROM links) AND tenant_id = %s",
+        (e.aggregate_id, e.tenant_id, e.tenant_id),
     )
     await cur.execute(
         "WITH gone AS (DELETE FROM tasks WHERE id = %s AND tenant_id = %s RETURNING project_id)"
         " UPDATE projects SET task_count = task_count - 1"
-        " WHERE id IN (SELECT project_id FROM gone)",
-        (e.aggregate_id, e.tenant_id),
+        " WHERE id IN (SELECT project_id FROM gone) AND tenant_id = %s",
+        (e.aggregate_id, e.tenant_id, e.tenant_id),
     )
 
 
@@ -148,13 +153,14 @@ async def task_tagged(cur: Cursor, e: EventEnvelope) -> None:
         " WHERE t.id = %s AND t.tenant_id = %s AND g.id = %s"
         " ON CONFLICT DO NOTHING RETURNING tag_id),"
         " tagged AS (UPDATE tags SET task_count = task_count + 1"
-        " WHERE id IN (SELECT tag_id FROM linked))"
+        " WHERE id IN (SELECT tag_id FROM linked) AND tenant_id = %s)"
         " UPDATE tasks SET updated_at = %s, version = %s"
         " WHERE id = %s AND tenant_id = %s AND version < %s",
         (
             e.aggregate_id,
             e.tenant_id,
             UUID(e.data["tag_id"]),
+            e.tenant_id,
             e.time,
             e.aggregate_version,
             e.aggregate_id,
@@ -169,12 +175,13 @@ async def task_untagged(cur: Cursor, e: EventEnvelope) -> None:
         "WITH unlinked AS (DELETE FROM task_tags WHERE task_id = %s AND tag_id = %s"
         " AND tenant_id = %s RETURNING tag_id),"
         " untagged AS (UPDATE tags SET task_count = task_count - 1"
-        " WHERE id IN (SELECT tag_id FROM unlinked))"
+        " WHERE id IN (SELECT tag_id FROM unlinked) AND tenant_id = %s)"
         " UPDATE tasks SET updated_at = %s, version = %s"
         " WHERE id = %s AND tenant_id = %s AND version < %s",
         (
             e.aggregate_id,
             UUID(e.data["tag_id"]),
+            e.tenant_id,
             e.tenant_id,
             e.time,
             e.aggregate_version,
@@ -187,12 +194,13 @@ async def task_untagged(cur: Cursor, e: EventEnvelope) -> None:
 
 async def tag_created(cur: Cursor, e: EventEnvelope) -> None:
     await cur.execute(
-        "INSERT INTO tags (id, tenant_id, name, color, created_at, updated_at, version)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO tags (id, tenant_id, name, name_key, color, created_at, updated_at, version)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
         (
             e.aggregate_id,
             e.tenant_id,
             e.data["name"],
+            name_key(e.data["name"]),
             e.data.get("color"),
             e.time,
             e.time,
@@ -202,7 +210,8 @@ async def tag_created(cur: Cursor, e: EventEnvelope) -> None:
 
 
 async def tag_renamed(cur: Cursor, e: EventEnvelope) -> None:
-    await _update(cur, "tags", e, "name = %s", e.data["name"])
+    name = e.data["name"]
+    await _update(cur, "tags", e, "name = %s, name_key = %s", name, name_key(name))
 
 
 async def tag_recolored(cur: Cursor, e: EventEnvelope) -> None:
@@ -220,13 +229,13 @@ async def tag_deleted(cur: Cursor, e: EventEnvelope) -> None:
 
 
 async def _update(
-    cur: Cursor, table: str, e: EventEnvelope, assignment: str, value: object
+    cur: Cursor, table: str, e: EventEnvelope, assignment: str, *values: object
 ) -> None:
     """One field of a row, only by a newer version of its aggregate."""
     await cur.execute(
         f"UPDATE {table} SET {assignment}, updated_at = %s, version = %s"  # noqa: S608
         " WHERE id = %s AND tenant_id = %s AND version < %s",
-        (value, e.time, e.aggregate_version, e.aggregate_id, e.tenant_id, e.aggregate_version),
+        (*values, e.time, e.aggregate_version, e.aggregate_id, e.tenant_id, e.aggregate_version),
     )
 
 

@@ -32,7 +32,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from services.projector import bulk
+from services.projector import bulk, bulk_writes, stored
 from services.projector.store import TRACKING_NAME
 from shared.database import EVENTS_TABLE
 from shared.projection_notice import CHANNEL, ProjectionNotice
@@ -57,7 +57,7 @@ _EVENTS = sql.SQL(
     " AND (%s::uuid IS NULL"
     " OR (convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}')::uuid = %s::uuid)"
     " ORDER BY notification_id LIMIT %s) e {} ORDER BY notification_id"
-).format(bulk.EVENT_COLUMNS, sql.Identifier(EVENTS_TABLE), bulk.EVENT_JSON)
+).format(stored.EVENT_COLUMNS, sql.Identifier(EVENTS_TABLE), stored.EVENT_JSON)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ async def rebuild(conninfo: str, tenant: UUID | None = None, out: TextIO = sys.s
     async with await psycopg.AsyncConnection.connect(
         conninfo, autocommit=True, options="-c synchronous_commit=off"
     ) as conn:
-        bulk.text_uuids(conn)
+        stored.text_uuids(conn)
         # Pages are read in notification_id order through its index; without current
         # statistics (a store just bulk-loaded) the planner sorts all the rows left on
         # every page instead, and the replay slows down with the square of the store.
@@ -205,7 +205,7 @@ async def _replay(
     reading = asyncio.create_task(_read_pages(dsn, after, until, tenant, pages))
     try:
         while rows := await pages.get():
-            events = [bulk.from_row(row) for row in rows]
+            events = [stored.from_row(row) for row in rows]
             async with conn.transaction():
                 page = bulk.Page()
                 await page.load(conn, events)
@@ -215,7 +215,7 @@ async def _replay(
             progress.advance(len(events))
         await reading
         async with conn.transaction():
-            await bulk.recount(conn)
+            await bulk_writes.recount(conn)
     finally:
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -234,7 +234,7 @@ async def _read_pages(
     """Keyset-paged reading of the store; an empty page marks the end."""
     key = str(tenant) if tenant else None
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as reader:
-        bulk.text_uuids(reader)
+        stored.text_uuids(reader)
         while True:
             cur = await reader.execute(_EVENTS, (after, until, key, key, PAGE))
             rows = await cur.fetchall()

@@ -21,6 +21,7 @@ from services.dev.postgres import EmbeddedPostgres
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from tests.conftest import fresh_database
+from tests.stored import copy_store
 from tests.support import READ_TABLES, eventually, read_model, running
 from tests.workload import mixed_workload
 
@@ -92,6 +93,8 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
         process.terminate()
         process.wait(timeout=15)
 
+    # A clean projection of the same store (the projector applies only what it holds).
+    copy_store(database_url, second_database)
     reference = Projector(DatabaseAddress.parse(second_database).conninfo(), nats_url, "TASKSTREAM")
     async with running(reference):
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from services.projector import bulk
-from services.projector.bulk import Page, Stored
+from services.projector import bulk_writes
+from services.projector.bulk import Page
+from services.projector.stored import Stored
 
 TENANT = str(uuid4())
 TIME = "2026-03-01T00:00:00Z"
@@ -57,5 +58,5 @@ def test_a_page_that_deletes_is_not() -> None:
 
 
 def test_a_page_too_large_for_one_insert_is_not() -> None:
-    events = [created("ProjectCreated", str(uuid4())) for _ in range(bulk.INSERT_LIMIT + 1)]
+    events = [created("ProjectCreated", str(uuid4())) for _ in range(bulk_writes.INSERT_LIMIT + 1)]
     assert page_of(*events).additions() is None

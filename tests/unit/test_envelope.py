@@ -10,7 +10,8 @@ import pytest
 
 from services.command.domain.base import Context
 from services.command.domain.project import Project
-from services.command.envelopes import event_id, event_id_text, to_envelope
+from services.command.envelopes import to_envelope
+from shared.event_ids import event_id, event_id_text
 from shared.events import EVENT_AGGREGATES, EventEnvelope, InvalidEnvelope, subject_for
 
 TENANT = UUID("6f1c0000-0000-4000-8000-0000000000e2")

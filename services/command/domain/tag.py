@@ -1,7 +1,8 @@
 """The tag aggregate: a reusable label, unique per tenant by name ignoring case.
 
-Uniqueness spans aggregates, so the aggregate only names its claim (`name_key`); the
-event store's writer enforces it under the same lock that orders every write.
+Uniqueness spans aggregates, so the aggregate only names its claim (`name_key`, the rule
+the read side's unique index uses too); the event store's writer enforces it under the
+same lock that orders every write.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from services.command.domain.base import Context, TenantAggregate
+from shared.tag_names import name_key
 
-
-def name_key(name: str) -> str:
-    return name.casefold()
+__all__ = ["Tag", "name_key"]
 
 
 class Tag(TenantAggregate):

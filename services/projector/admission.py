@@ -1,0 +1,252 @@
+"""Which messages of a batch are the event store's events: decided in bulk, against it.
+
+The stream is a copy, and whoever can publish on it can put anything there. A message
+is applied only when the store holds its event (same id, position, tenant, aggregate,
+version and type) and that event is the store's next one after the tracked position;
+what is applied is then the store's version of it, its data read from the store, never
+from the message. A message that names an event already applied is a duplicate,
+skipped. Everything else is set aside with the reason.
+
+One query per batch, in the message that opens its transaction (or read ahead while the
+batch before is written, lookahead.py): the next events the store holds after the
+tracked position (as many as the batch claims beyond it, through the positions' index),
+and the stored events at the positions the batch claims at or before it, to tell
+duplicates from forgeries. A second look, at the few positions that answers nothing
+about, is needed only for claims past all of those (`beyond`) or overtaken by a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import psycopg
+from psycopg import AsyncCursor, sql
+
+from services.projector import stored
+from services.projector.dead_letters import DeadLetter, is_the_messages_fault
+from services.projector.incoming import Incoming
+from shared.database import EVENTS_TABLE
+from shared.event_ids import event_id_text
+from shared.events import Identity, InvalidEnvelope
+
+Claim = Identity | str
+"""What a message claims to be, or why it cannot be read as anything."""
+Row = tuple[Any, ...]
+"""A stored event as `stored.EVENT_COLUMNS` spells it, ids as text."""
+Cursor = AsyncCursor[tuple[Any, ...]]
+
+
+def claim(message: Incoming) -> Claim:
+    """The message's identity, or the reason it has none; never raises, whatever the
+    bytes: a message that cannot be read is set aside, not retried."""
+    try:
+        return Identity.from_bytes(message.payload)
+    except InvalidEnvelope as e:
+        return str(e)
+    except Exception as e:  # untrusted bytes: whatever fails is the message's doing
+        return f"unreadable message: {e!r}"
+
+
+class Admitted(NamedTuple):
+    message: Incoming
+    event: stored.Stored
+    position: int
+
+
+@dataclass
+class Screened:
+    admitted: list[Admitted] = field(default_factory=list)
+    set_aside: list[DeadLetter] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def window_size(claims: Sequence[Claim], after: int) -> int:
+    """How many of the store's next events after `after` the batch can need: one per
+    message that claims a position beyond it."""
+    return sum(1 for c in claims if isinstance(c, Identity) and c.position > after)
+
+
+def stored_events(
+    claims: Sequence[Claim], after: int, start: sql.Composable | None = None
+) -> sql.Composed:
+    """The events a batch's claims are checked against (see the module's docstring):
+    the store's next events after `start` (by default `after`, the position the batch
+    starts from), as many as the batch claims beyond `after`, and its events at the
+    claimed positions at or before `after`. Literals only, so that it can share the
+    transaction's first message."""
+    window = _window(sql.Literal(after) if start is None else start, window_size(claims, after))
+    earlier = _earlier(claims, after)
+    return sql.SQL("{} UNION ALL {}").format(window, at_positions(earlier)) if earlier else window
+
+
+def earlier_events(claims: Sequence[Claim], after: int) -> sql.Composed | None:
+    """The stored events at the claimed positions at or before `after`, if any: what a
+    batch needs beside the store's next events (read ahead, lookahead.py)."""
+    earlier = _earlier(claims, after)
+    return at_positions(earlier) if earlier else None
+
+
+def window(after: int, count: int) -> sql.Composed:
+    """The store's next `count` events after `after`, in order."""
+    return _window(sql.Literal(after), count)
+
+
+def _window(start: sql.Composable, count: int) -> sql.Composed:
+    return sql.SQL(
+        "SELECT {columns} FROM (SELECT * FROM {table} WHERE notification_id > {start}"
+        " ORDER BY notification_id LIMIT {limit}) e {json}"
+    ).format(
+        columns=stored.EVENT_COLUMNS,
+        table=sql.Identifier(EVENTS_TABLE),
+        start=start,
+        limit=sql.Literal(count),
+        json=stored.EVENT_JSON,
+    )
+
+
+def _earlier(claims: Sequence[Claim], after: int) -> list[int]:
+    return sorted({c.position for c in claims if isinstance(c, Identity) and c.position <= after})
+
+
+def at_positions(positions: Sequence[int]) -> sql.Composed:
+    """The stored events at these positions (each from 1 to 2**63 - 1)."""
+    return sql.SQL(
+        "SELECT {columns} FROM {table} e {json}"
+        " WHERE e.notification_id = ANY({positions}::bigint[])"
+    ).format(
+        columns=stored.EVENT_COLUMNS,
+        table=sql.Identifier(EVENTS_TABLE),
+        json=stored.EVENT_JSON,
+        positions=sql.Literal(list(positions)),
+    )
+
+
+def beyond(claims: Sequence[Claim], after: int, rows: Sequence[Row], limit: int) -> list[int]:
+    """Claimed positions past a full window: the store may hold them (out of order), or
+    not (forged); only a look at those positions tells."""
+    window = [int(row[0]) for row in rows if int(row[0]) > after]
+    if not window or len(window) < limit:
+        return []
+    end = max(window)
+    return sorted({c.position for c in claims if isinstance(c, Identity) and c.position > end})
+
+
+def screen(
+    batch: Sequence[Incoming], claims: Sequence[Claim], after: int, rows: Sequence[Row]
+) -> Screened:
+    """Each message of the batch, in stream order, admitted, skipped or set aside.
+    `rows` holds the store's next events after `after` (the committed position), as
+    many as the batch claims positions beyond it, and its events at every other
+    position the batch claims (`earlier_events`, `beyond`)."""
+    by_position = {int(row[0]): row for row in rows}
+    window = sorted(p for p in by_position if p > after)
+    screened = Screened()
+    applied, turn = after, 0
+    admitted, set_aside = screened.admitted, screened.set_aside
+    for message, c in zip(batch, claims, strict=True):
+        if isinstance(c, str):
+            set_aside.append(DeadLetter(message, c))
+            continue
+        ident, kind, tenant, position, aggregate, version = c
+        row = by_position.get(position)
+        # Spelled out: it runs once per message (`_differs` says what differs).
+        if (
+            row is None
+            or row[3] != kind
+            or row[1] != aggregate
+            or row[2] != version
+            or row[4] != tenant
+            or event_id_text(aggregate, version) != ident
+        ):
+            problem = _no_event(c) if row is None else _differs(c, row)
+            set_aside.append(
+                DeadLetter(message, c.malformed() or f"not in the event store: {problem}")
+            )
+        elif position <= applied:
+            screened.duplicates += 1
+        elif window[turn] != position:
+            set_aside.append(DeadLetter(message, _out_of_turn(window[turn], c)))
+        else:
+            admitted.append(Admitted(message, stored.from_row(row), position))
+            applied, turn = position, turn + 1
+    return screened
+
+
+async def checked(
+    cur: Cursor,
+    batch: Sequence[Incoming],
+    claims: Sequence[Claim],
+    since: int,
+    after: int,
+    rows: list[Row],
+    limit: int,
+) -> Screened:
+    """The verdicts, once the store's events at the claimed positions `rows` cannot
+    answer for are read too: rarely any (claims a rebuild overtook, from `since` to the
+    committed `after`, and claims past a full window)."""
+    others = [
+        c.position for c in claims if isinstance(c, Identity) and since < c.position <= after
+    ] + beyond(claims, after, rows, limit)
+    if others:
+        await cur.execute(at_positions(others))
+        rows += await cur.fetchall()
+    return screen(batch, claims, after, rows)
+
+
+async def screen_each(
+    conn: psycopg.AsyncConnection[Any], cur: Cursor, batch: Sequence[Incoming], after: int
+) -> Screened:
+    """The batch screened a message at a time, each under a savepoint, in the
+    transaction `cur` is in: whatever screening one raises (its content's doing) sets
+    that one aside, and no other."""
+    screened = Screened()
+    for message in batch:
+        claims = [claim(message)]
+        try:
+            async with conn.transaction():
+                await cur.execute(stored_events(claims, after))
+                rows = await cur.fetchall()
+                limit = window_size(claims, after)
+                one = await checked(cur, [message], claims, after, after, rows, limit)
+        except Exception as e:
+            if not is_the_messages_fault(e, conn):
+                raise
+            reason = f"could not be checked against the event store: {e!r}"
+            one = Screened(set_aside=[DeadLetter(message, reason)])
+        screened.admitted += one.admitted
+        screened.set_aside += one.set_aside
+        screened.duplicates += one.duplicates
+        after = one.admitted[-1].position if one.admitted else after
+    return screened
+
+
+def _differs(c: Identity, row: Row) -> str:
+    """What the stored event at the claimed position has other than the claim."""
+    _, aggregate_id, version, event_type, tenant_id = row[:5]
+    others = [
+        name
+        for name, same in (
+            ("type", event_type == c.type),
+            ("aggregate", aggregate_id == c.aggregate_id),
+            ("version", version == c.aggregate_version),
+            ("tenant", tenant_id == c.tenant_id),
+        )
+        if not same
+    ] or ["id"]
+    return (
+        f"the stored event at position {c.position} has another {', '.join(others)}"
+        f" ({event_type} {version} of {aggregate_id} in tenant {tenant_id})"
+    )
+
+
+def _no_event(c: Identity) -> str:
+    return f"it holds no event at position {c.position}"
+
+
+def _out_of_turn(next_position: int, c: Identity) -> str:
+    return (
+        f"out of order: the event store holds position {next_position}, not yet applied,"
+        f" before the claimed position {c.position}"
+    )
