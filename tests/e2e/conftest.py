@@ -103,11 +103,14 @@ class Stack:
             if line.startswith("{") and (record := json.loads(line)).get("companion") == companion
         ]
 
-    def companion_pid(self, name: str, companion: str) -> int:
-        """The latest process that ran `companion` beside the service `name`."""
-        pids = self.companion_pids(name, companion)
-        if not pids:
-            raise AssertionError(f"no companion {companion} in the log of {name}")
+    def companion_pid(self, name: str, companion: str, within: float = 10.0) -> int:
+        """The latest process that ran `companion` beside the service `name`, waited for:
+        a service answers health checks before its companions have started."""
+        deadline = time.monotonic() + within
+        while not (pids := self.companion_pids(name, companion)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no companion {companion} in the log of {name}")
+            time.sleep(0.05)
         return pids[-1]
 
     def dead(self) -> dict[str, int]:
