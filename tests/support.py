@@ -51,11 +51,16 @@ class StoredMessage:
     subject: str
     data: bytes
     headers: dict[str, str]
+    time: datetime
+    """When JetStream stored it."""
 
 
 async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[StoredMessage]:
-    """Every message in the stream, in stream order (empty if there is no stream yet)."""
-    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+    """Every message in the stream, in stream order (empty if there is no stream yet).
+
+    Read by sequence through the stream's API rather than through a consumer: nats-py's
+    `fetch` takes a message's own header named `Status` for the server's status reply to
+    the pull request, and stops or drops it."""
     from nats.js.errors import NotFoundError
 
     nc = await connect(nats_url, name="test-reader")
@@ -65,22 +70,22 @@ async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Sto
             info = await js.stream_info(stream)
         except NotFoundError:
             return []
-        if info.state.messages == 0:
-            return []
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE)
-        sub = await js.pull_subscribe("", durable=None, stream=stream, config=config)
+
+        async def read(sequence: int) -> StoredMessage | None:
+            try:
+                raw = await js.get_msg(stream, seq=sequence)
+            except NotFoundError:
+                return None
+            assert raw.seq is not None and raw.subject is not None and raw.time is not None
+            return StoredMessage(
+                raw.seq, raw.subject, raw.data or b"", dict(raw.headers or {}), raw.time
+            )
+
         messages: list[StoredMessage] = []
-        while len(messages) < info.state.messages:
-            for raw in await sub.fetch(1000, timeout=5):
-                messages.append(
-                    StoredMessage(
-                        raw.metadata.sequence.stream,
-                        raw.subject,
-                        raw.data,
-                        dict(raw.headers or {}),
-                    )
-                )
-        await sub.unsubscribe()
+        sequences = range(max(info.state.first_seq, 1), info.state.last_seq + 1)
+        for start in range(0, len(sequences), 200):
+            chunk = await asyncio.gather(*(read(s) for s in sequences[start : start + 200]))
+            messages.extend(m for m in chunk if m is not None)
         return messages
     finally:
         await nc.close()
@@ -125,6 +130,17 @@ def read_model(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
             table: conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
             for table, columns in READ_TABLES.items()
         }
+
+
+def rebuilt_read_model(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The read tables after `taskstream rebuild` replayed the event store into them."""
+    import io
+
+    from services.projector.rebuild import rebuild
+
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    asyncio.run(rebuild(conninfo, out=io.StringIO()))
+    return read_model(database_url)
 
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -31,6 +32,18 @@ def free_port() -> int:
         return port
 
 
+_PORT_SETTINGS = {"command": "TASKSTREAM_COMMAND_PORT", "query": "TASKSTREAM_QUERY_PORT"}
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One more `taskstream <service>` beside the stack's own, on a port of its own."""
+
+    service: str
+    url: str
+    env: dict[str, str]
+
+
 @dataclass
 class Stack:
     command_url: str
@@ -41,14 +54,17 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]]
     env: dict[str, str] = field(default_factory=dict)
     logs: Path = Path()
+    replicas: dict[str, Replica] = field(default_factory=dict)
 
     def start(self, name: str, *, wait: bool = True) -> None:
-        """`taskstream <name>` in a session of its own, so that `crash` reaches its
-        workers too; with `wait`, an HTTP service is waited for until healthy."""
+        """`taskstream <name>` (or the replica called `name`) in a session of its own, so
+        that `crash` reaches its workers too; with `wait`, an HTTP service is waited for
+        until healthy. Its output goes to `<name>.log`, appended across restarts."""
+        replica = self.replicas.get(name)
         with (self.logs / f"{name}.log").open("ab") as out:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", name],
-                env=self.env,
+                [sys.executable, "-m", "services.cli", replica.service if replica else name],
+                env=replica.env if replica else self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -56,10 +72,54 @@ class Stack:
         if wait:
             self.wait_until_healthy(name)
 
+    def start_replica(self, name: str, service: str) -> str:
+        """Another command or query service on the same database and NATS, started and
+        healthy; `start`, `crash` and the teardown know it by `name`. Returns its URL."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        self.replicas[name] = Replica(
+            service, url, {**self.env, _PORT_SETTINGS[service]: str(port)}
+        )
+        self.start(name)
+        return url
+
+    def url_of(self, name: str) -> str | None:
+        if name in self.replicas:
+            return self.replicas[name].url
+        return {"command": self.command_url, "query": self.query_url}.get(name)
+
     def wait_until_healthy(self, name: str) -> None:
-        url = {"command": self.command_url, "query": self.query_url}.get(name)
+        url = self.url_of(name)
         if url is not None:
             wait_until_healthy(url, self.processes[name], self.logs / f"{name}.log")
+
+    def companion_pids(self, name: str, companion: str) -> list[int]:
+        """The processes that ran `companion` (e.g. "run_relay") beside the workers of the
+        service `name`, oldest first, from the line each logs as it starts
+        (shared/serving.py); the log is appended across restarts."""
+        return [
+            int(record["pid"])
+            for line in (self.logs / f"{name}.log").read_text().splitlines()
+            if line.startswith("{") and (record := json.loads(line)).get("companion") == companion
+        ]
+
+    def companion_pid(self, name: str, companion: str, within: float = 10.0) -> int:
+        """The latest process that ran `companion` beside the service `name`, waited for:
+        a service answers health checks before its companions have started."""
+        deadline = time.monotonic() + within
+        while not (pids := self.companion_pids(name, companion)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no companion {companion} in the log of {name}")
+            time.sleep(0.05)
+        return pids[-1]
+
+    def dead(self) -> dict[str, int]:
+        """The services whose process has exited, with their exit codes."""
+        return {
+            name: code
+            for name, process in self.processes.items()
+            if (code := process.poll()) is not None
+        }
 
     def crash(self, name: str) -> None:
         """SIGKILL to the service and its workers at once, as a lost machine would."""

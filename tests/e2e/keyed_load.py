@@ -7,20 +7,17 @@ sent again with the same Idempotency-Key until it is answered 201.
 from __future__ import annotations
 
 import asyncio
-import io
 import threading
 import time
 from uuid import uuid4
 
 import httpx
 
-from services.projector.rebuild import rebuild
 from shared.auth import issue_token
-from shared.database import DatabaseAddress
 from shared.events import EventEnvelope
 from tests.conftest import JWT_SECRET
 from tests.e2e.conftest import Stack
-from tests.support import read_model, stream_messages
+from tests.support import read_model, rebuilt_read_model, stream_messages
 
 
 class KeyedLoad:
@@ -92,12 +89,12 @@ def assert_exactly_once(stack: Stack, load: KeyedLoad) -> None:
     published = asyncio.run(stream_messages(stack.nats_url))
     positions = [EventEnvelope.from_bytes(m.data).position for m in published]
     assert positions == sorted({int(p["position"]) for p in load.made})
-    for name, process in stack.processes.items():
-        assert process.poll() is None, f"{name} died"
+    assert not stack.dead(), f"services died (exit codes): {stack.dead()}"
 
     projected = read_model(stack.database_url)
-    asyncio.run(rebuild(DatabaseAddress.parse(stack.database_url).conninfo(), out=io.StringIO()))
-    assert read_model(stack.database_url) == projected, "the read model differs from a rebuild"
+    assert rebuilt_read_model(stack.database_url) == projected, (
+        "the read model differs from a rebuild"
+    )
 
 
 def _all_projects(stack: Stack, token: str, position: int) -> list[dict[str, str]]:

@@ -10,7 +10,6 @@ Idempotency-Key against the restarted service.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import time
@@ -60,7 +59,7 @@ def test_the_command_service_stops_when_its_relay_dies(own_stack: Stack) -> None
     on recording commands that nobody publishes; restarted, it publishes them."""
     tenant = Tenant(own_stack)
     tenant.project("before")
-    os.kill(companion_pid(own_stack, "run_relay"), signal.SIGKILL)
+    os.kill(own_stack.companion_pid("command", "run_relay"), signal.SIGKILL)
     assert own_stack.processes["command"].wait(timeout=30) == 1
     own_stack.start("command")
     answer = tenant.command("POST", "/projects", json={"name": "after"})
@@ -70,12 +69,3 @@ def test_the_command_service_stops_when_its_relay_dies(own_stack: Stack) -> None
     while (read := tenant.query("/projects", headers=position)).status_code == 503:
         assert time.monotonic() < deadline, "the restarted service published nothing"
     assert [p["name"] for p in read.json()["items"]] == ["before", "after"]
-
-
-def companion_pid(stack: Stack, name: str) -> int:
-    """From the line the process logs as it starts (shared/serving.py)."""
-    for line in (stack.logs / "command.log").read_text().splitlines():
-        record = json.loads(line) if line.startswith("{") else {}
-        if record.get("companion") == name:
-            return int(record["pid"])
-    raise AssertionError(f"no companion {name} in the command service's log")
