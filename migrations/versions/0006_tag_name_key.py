@@ -19,7 +19,7 @@ from alembic import op
 from shared.tag_names import name_key
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
