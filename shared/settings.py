@@ -33,14 +33,14 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=3600)
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    # A relay that stops renewing its lease loses it this long after its last renewal;
+    # with a standby looking every second, publishing resumes within about 11 s.
+    relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
 
     @field_validator("jwt_audience", "jwt_issuer")
     @classmethod
     def _unset_when_empty(cls, value: str | None) -> str | None:
         return value or None
-    # A relay that stops renewing its lease loses it this long after its last renewal;
-    # with a standby looking every second, publishing resumes within about 11 s.
-    relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
 
     def require_database_url(self) -> str:
         if not self.database_url:

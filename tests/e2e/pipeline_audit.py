@@ -18,9 +18,9 @@ from uuid import UUID
 import psycopg
 from nats.js.errors import NotFoundError
 
-from services.command.envelopes import event_id
 from services.projector.store import TRACKING_NAME
 from shared.database import EVENTS_TABLE, DatabaseAddress
+from shared.event_ids import event_id
 from shared.events import EventEnvelope, InvalidEnvelope
 from shared.nats import connect
 from tests.e2e.injection import INJECTED

@@ -9,7 +9,7 @@ from uuid import uuid4
 import orjson
 
 from services.command.application import TaskstreamApplication
-from services.command.envelopes import event_id_text
+from shared.event_ids import event_id_text
 from shared.nats import connect
 from tests.integration.relaying import (
     ctx,
