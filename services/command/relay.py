@@ -113,6 +113,11 @@ class Relay:
                 logger.warning(
                     "relay interrupted; retrying", extra={"error": repr(e), "retry_in": delay}
                 )
+            except Exception:
+                # A defect, not an outage: reported in full, and the relay lives on, since
+                # it resumes from what the stream holds.
+                delay, backoff = backoff, min(backoff * 2, 5.0)
+                logger.exception("relay failed unexpectedly; retrying", extra={"retry_in": delay})
             finally:
                 self.is_leader = False
             await asyncio.sleep(delay)

@@ -61,6 +61,13 @@ class Projector:
                     "projector interrupted; resuming from the committed position",
                     extra={"error": repr(e), "retry_in": backoff},
                 )
+            except Exception:
+                # A defect, not an outage: reported in full, and the projector lives on,
+                # since it resumes from the committed position.
+                logger.exception(
+                    "projector failed unexpectedly; resuming from the committed position",
+                    extra={"retry_in": backoff},
+                )
             await asyncio.sleep(backoff)
             backoff = 0.2 if self._consumed else min(backoff * 2, 5.0)
             self._consumed = False

@@ -125,7 +125,11 @@ def test_the_pipeline_keeps_every_guarantee_under_load_and_faults(faulty: FaultS
     projection, parked = check_projection(stack.database_url, stored, messages)
     broken += projection
     broken += check_rebuild(read_model(stack.database_url), rebuilt_read_model(stack.database_url))
-    broken += [f"DIED: {name} exited with code {code}" for name, code in stack.dead().items()]
+    broken += [
+        f"DIED: {name} exited with code {code}; its log ends:\n"
+        + (stack.logs / f"{name}.log").read_text()[-3000:]
+        for name, code in stack.dead().items()
+    ]
     print(summary(load, injector, timeline, stored, messages, parked, progress, loaded))
     assert not broken, "\n".join(["guarantees broken under faults:", *broken])
 
