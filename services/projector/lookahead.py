@@ -65,9 +65,12 @@ class Lookahead:
         return rows
 
     def drop(self) -> None:
-        """Forgets a read not taken (the connection cancels it if it is still running)."""
+        """Forgets a read not taken (the connection cancels it if it is still running;
+        a failure of it is nobody's to report: the next read fails the same way)."""
         if self._read is not None:
-            self._read.rows.cancel()
+            rows = self._read.rows
+            rows.cancel()
+            rows.add_done_callback(lambda done: done.cancelled() or done.exception())
             self._read = None
 
     async def _fetch(self, after: int, count: int) -> list[admission.Row]:

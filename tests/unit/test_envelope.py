@@ -77,6 +77,21 @@ def test_catalog_names_every_event_of_the_contract() -> None:
         json.dumps({**json.loads(created_envelope().to_bytes()), "position": "7"}).encode(),
         json.dumps({**json.loads(created_envelope().to_bytes()), "tenantid": "x"}).encode(),
         json.dumps({**json.loads(created_envelope().to_bytes()), "data": []}).encode(),
+        *(
+            json.dumps({**json.loads(created_envelope().to_bytes()), name: value}).encode()
+            for name, value in [
+                ("position", True),
+                ("position", 0),
+                ("position", -1),
+                ("position", 2**63),
+                ("position", 1.5),
+                ("aggregateversion", False),
+                ("aggregateversion", 0),
+                ("id", 5),
+                ("tenantid", None),
+                ("type", ["ProjectCreated"]),
+            ]
+        ),
     ],
 )
 def test_garbage_is_rejected_with_a_reason(payload: bytes) -> None:
@@ -88,3 +103,13 @@ def test_the_relays_spelling_of_event_ids_is_the_reference_ones() -> None:
     for version in (1, 2, 9, 10, 12345, 2**40):
         aggregate_id = uuid4()
         assert event_id_text(str(aggregate_id), version) == str(event_id(aggregate_id, version))
+
+
+def test_positions_and_versions_are_what_the_event_store_can_hold() -> None:
+    body = json.loads(created_envelope().to_bytes())
+    largest = 2**63 - 1
+    for name in ("position", "aggregateversion"):
+        envelope = EventEnvelope.from_bytes(json.dumps({**body, name: largest}).encode())
+        assert largest in (envelope.position, envelope.aggregate_version)
+        with pytest.raises(InvalidEnvelope, match=f"{name} must be an integer from 1"):
+            EventEnvelope.from_bytes(json.dumps({**body, name: largest + 1}).encode())
