@@ -25,7 +25,8 @@ from shared.database import EVENTS_TABLE
 metadata = MetaData()
 
 # Owned by the `eventsourcing` library's recorder; created here so services run with
-# CREATE_TABLE=n (concurrent creation at start-up races, see ../shared/NOTES.md).
+# CREATE_TABLE=n (the library's own creation races when services start
+# together).
 events = Table(
     EVENTS_TABLE,
     metadata,

@@ -30,7 +30,8 @@ from shared.telemetry import fastapi_telemetry
 
 logger = logging.getLogger(__name__)
 # The library is synchronous and runs in FastAPI's threadpool (40 threads): one pooled
-# connection per thread, or an exhausted pool stalls ~10x its timeout (NOTES.md).
+# connection per thread, or an exhausted pool stalls ~10x its timeout (the library retries
+# each call ten times).
 POOL_SIZE = 10
 POOL_OVERFLOW = 30
 

@@ -1,8 +1,9 @@
 """The projector's JetStream side: an in-order consumer resumed from the tracked sequence.
 
 Stream sequences have no gaps, so resuming from "last applied sequence + 1" with one
-consumer that never redelivers (no acks, so no nak or ack-timeout reordering, see
-../shared/NOTES.md) can neither skip nor reorder an event. The position committed with
+consumer that never redelivers (no acks, so no nak or ack-timeout reordering: JetStream
+redelivers a nakked or timed-out message after newer ones) can neither skip nor reorder
+an event. The position committed with
 the rows is the only cursor.
 
 The consumer is pulled, not pushed: a push consumer (even an ordered one) that falls

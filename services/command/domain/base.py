@@ -1,7 +1,8 @@
 """What every taskstream aggregate shares: a tenant, and an actor and time on each event.
 
 Module and class names here are part of the stored event topics: moving or renaming
-them breaks decoding of stored events (see ../shared/NOTES.md), so keep them stable.
+them breaks decoding of stored events (the library resolves each stored topic to its
+class by name), so keep them stable.
 """
 
 from __future__ import annotations
