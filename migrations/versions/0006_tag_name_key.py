@@ -7,7 +7,7 @@ Now both use shared/tag_names.py, and the index is on its result. Existing rows 
 their key here; a rebuild would compute the same.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03
 """
 
