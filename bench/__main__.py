@@ -1,6 +1,6 @@
-"""`make bench`: the benchmarks, printed as tables. `python -m bench [write|read|rebuild]`.
+"""`make bench`: the benchmarks, printed as tables. `python -m bench [SUITE ...]`.
 
-BENCH_SECONDS sets how long each load step runs (default 10).
+Suites: write, read, rebuild, machinery. BENCH_SECONDS: seconds per load step (default 10).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-SUITES = ("write", "read", "rebuild")
+SUITES = ("write", "read", "rebuild", "machinery")
 
 
 def main(argv: list[str]) -> int:

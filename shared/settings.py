@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.fast_paths import FastPath, parse_off
+
 
 class Settings(BaseSettings):
     """Every knob of every service; the names are the contract of DESIGN §2."""
@@ -36,6 +38,17 @@ class Settings(BaseSettings):
     # A relay that stops renewing its lease loses it this long after its last renewal;
     # with a standby looking every second, publishing resumes within about 11 s.
     relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
+    fast_paths_off: str = ""
+
+    @field_validator("fast_paths_off")
+    @classmethod
+    def _known_fast_paths(cls, value: str) -> str:
+        parse_off(value)
+        return value
+
+    def fast(self, path: FastPath) -> bool:
+        """Whether `path` is on (every fast path is, unless TASKSTREAM_FAST_PATHS_OFF names it)."""
+        return path not in parse_off(self.fast_paths_off)
 
     @field_validator("jwt_audience", "jwt_issuer")
     @classmethod
