@@ -18,9 +18,9 @@ from bench.load import Connection, Result, http_request, run_load, steady_heap, 
 from bench.stack import BenchStack, servers, services
 from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
-from services.projector.store import TRACKING_NAME
 from shared.auth import issue_token
 from shared.database import DatabaseAddress
+from shared.tracking import TRACKING_NAME
 
 CONNECTIONS = 64
 # The query service with its answer cache off: every read goes to PostgreSQL, as a

@@ -33,9 +33,9 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from services.projector import bulk, bulk_writes, stored
-from services.projector.store import TRACKING_NAME
 from shared.database import EVENTS_TABLE
 from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.tracking import TRACKING_NAME
 
 logger = logging.getLogger(__name__)
 SHADOW = "taskstream_rebuild"

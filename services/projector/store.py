@@ -42,10 +42,10 @@ from services.projector.lookahead import Lookahead
 from shared.event_ids import event_id_text
 from shared.events import EventEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.tracking import TRACKING_NAME
 from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
-TRACKING_NAME = "read_model"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ import asyncio
 import psycopg
 from fastapi import Request
 
-from services.projector.store import TRACKING_NAME
 from services.query.cache import ResponseCache
 from shared.health import Probes
 from shared.metrics import Readings, store_position, stream_tail
 from shared.pools import AsyncPool
+from shared.tracking import TRACKING_NAME
 
 
 async def gather(request: Request) -> Readings:

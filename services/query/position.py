@@ -18,10 +18,10 @@ import psycopg
 from psycopg import sql
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.projector.store import TRACKING_NAME
 from services.query.cache import ResponseCache
 from shared.pools import CONNECT_TIMEOUT
 from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.tracking import TRACKING_NAME
 
 logger = logging.getLogger(__name__)
 APPLICATION_NAME = "taskstream query position watcher"

@@ -18,11 +18,11 @@ from uuid import UUID
 import psycopg
 from nats.js.errors import NotFoundError
 
-from services.projector.store import TRACKING_NAME
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.event_ids import event_id
 from shared.events import EventEnvelope, InvalidEnvelope
 from shared.nats import connect
+from shared.tracking import TRACKING_NAME
 from tests.e2e.injection import INJECTED
 from tests.support import StoredMessage
 
