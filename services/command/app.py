@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The API's routes first: they are tried in order on every request.
     add_routes(
         app,
+        settings,
         projects.router,
         tasks.router,
         tags.router,

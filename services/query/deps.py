@@ -18,7 +18,7 @@ from services.query.queries import ObjectReads, Pool
 from shared.auth import Caller, authenticate
 from shared.headers import MAX_POSITION, natural
 from shared.problems import Problem
-from shared.routes import PlainRoute
+from shared.plain_routes import PlainRoute
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ ReadDep = Annotated[Read, Depends(read)]
 
 
 class ReadRoute(PlainRoute):
-    """Reads of one object read a plain request themselves (shared/routes.py); lists,
+    """Reads of one object read a plain request themselves (shared/plain_routes.py); lists,
     with their query parameters, keep FastAPI's handler."""
 
     dependency = ReadDep

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared import serving
-from shared.serving import CoalescingTransport
+from shared.coalesced_writes import CoalescingTransport
 
 
 class RecordingTransport:
