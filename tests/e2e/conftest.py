@@ -139,26 +139,57 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
     raise RuntimeError(f"{url} did not become healthy in 30 s:\n{log.read_text()[-3000:]}")
 
 
+@contextlib.contextmanager
+def stack_of_its_own(
+    postgres_server: EmbeddedPostgres,
+    template_url: str,
+    nats_url: str,
+    logs: Path,
+    **settings: object,
+) -> Iterator[Stack]:
+    """The three services on a fresh database of the harness's PostgreSQL."""
+    with (
+        fresh_database(postgres_server, template_url) as database_url,
+        run_stack(database_url, nats_url, logs, **settings) as stack,
+    ):
+        yield stack
+
+
 @pytest.fixture(scope="module")
 def stack(
+    request: pytest.FixtureRequest,
     postgres_server: EmbeddedPostgres,
     template_url: str,
     nats_server: EmbeddedNats,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
-    logs = tmp_path_factory.mktemp("logs")
-    with (
-        fresh_database(postgres_server, template_url) as database_url,
-        run_stack(database_url, nats_server.url, logs) as stack,
-    ):
+    """One stack for the module's tests, which use tenants of their own. A module that
+    sets `STACK_SETTINGS` gets them for every service, over run_stack's defaults."""
+    with stack_of_its_own(
+        postgres_server,
+        template_url,
+        nats_server.url,
+        tmp_path_factory.mktemp("logs"),
+        **getattr(request.module, "STACK_SETTINGS", {}),
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+def own_stack(
+    postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
+) -> Iterator[Stack]:
+    """A stack for one test alone: one that crashes or stops what others would share."""
+    with stack_of_its_own(postgres_server, template_url, nats_server.url, tmp_path) as stack:
         yield stack
 
 
 @contextlib.contextmanager
 def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) -> Iterator[Stack]:
-    """The three services as processes against a migrated database; stopped afterwards.
-    `settings` are given to every service, over the defaults below."""
+    """The three services as processes against a migrated database, on a nats-server with
+    no streams left from earlier tests; stopped afterwards. `settings` are given to every
+    service, over the defaults below."""
+    asyncio.run(delete_streams(nats_url))
     migrate.upgrade(database_url)
     command_port, query_port = free_port(), free_port()
     env = service_environment(

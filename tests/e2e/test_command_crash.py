@@ -9,35 +9,17 @@ Idempotency-Key against the restarted service.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from services.dev.nats import EmbeddedNats
-from services.dev.postgres import EmbeddedPostgres
-from tests.conftest import delete_streams, fresh_database
 from tests.e2e.client import Tenant
-from tests.e2e.conftest import Stack, run_stack
+from tests.e2e.conftest import Stack
 from tests.e2e.keyed_load import KeyedLoad, assert_exactly_once
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def own_stack(
-    postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
-) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
-    with (
-        fresh_database(postgres_server, template_url) as database_url,
-        run_stack(database_url, nats_server.url, tmp_path) as stack,
-    ):
-        yield stack
 
 
 def test_killing_the_command_service_under_load_loses_and_doubles_nothing(

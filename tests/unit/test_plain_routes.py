@@ -31,8 +31,8 @@ from services.query.deps import ReadDep, ReadRoute
 from services.query.position import PositionWatcher
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, TokenRules, issue_token
-from shared.problems import install_problem_handlers
 from shared.plain_routes import Shape
+from shared.problems import install_problem_handlers
 from shared.settings import Settings
 from tests.conftest import JWT_SECRET
 
