@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from services.dev.processes import answers_health
 from shared import migrate
 from shared.settings import service_environment
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
+from tests.support import until
 
 
 def free_port() -> int:
@@ -106,11 +106,12 @@ class Stack:
     def companion_pid(self, name: str, companion: str, within: float = 10.0) -> int:
         """The latest process that ran `companion` beside the service `name`, waited for:
         a service answers health checks before its companions have started."""
-        deadline = time.monotonic() + within
-        while not (pids := self.companion_pids(name, companion)):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no companion {companion} in the log of {name}")
-            time.sleep(0.05)
+        pids = until(
+            lambda: self.companion_pids(name, companion),
+            within=within,
+            what=f"companion {companion} in the log of {name}",
+            every=0.05,
+        )
         return pids[-1]
 
     def dead(self) -> dict[str, int]:
@@ -129,14 +130,15 @@ class Stack:
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited at start-up:\n{log.read_text()[-3000:]}")
-        if answers_health(url):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy in 30 s:\n{log.read_text()[-3000:]}")
+        return answers_health(url)
+
+    try:
+        until(healthy, within=30, what=f"{url} answering health checks", every=0.1)
+    except AssertionError as e:
+        raise RuntimeError(f"{e}:\n{log.read_text()[-3000:]}") from None
 
 
 @contextlib.contextmanager
