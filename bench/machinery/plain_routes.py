@@ -10,8 +10,8 @@ import uvloop
 
 from bench.load import http_request, run_load
 from bench.stack import servers, services
-from shared.auth import issue_token
 from shared.fast_paths import FastPath
+from shared.tokens import issue_token
 
 PATH = FastPath.PLAIN_ROUTES
 TITLE = "POST /projects, 32 clients (2 command workers)"

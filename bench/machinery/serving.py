@@ -12,8 +12,8 @@ import uvloop
 
 from bench.load import http_request, run_load
 from bench.stack import BenchStack, servers, services
-from shared.auth import issue_token
 from shared.fast_paths import FastPath
+from shared.tokens import issue_token
 
 PATH = FastPath.SERVING
 TITLE = "GET /tasks/{id} from the answer cache, 64 conns"

@@ -21,8 +21,8 @@ from services.command.handling import Commands
 from services.command.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
 from shared.headers import natural
-from shared.problems import Problem
 from shared.plain_routes import PlainRoute
+from shared.problems import Problem
 
 _ETAG = re.compile(r'(?:W/)?"?([^"]*)"?')
 

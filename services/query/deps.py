@@ -15,10 +15,11 @@ from fastapi.responses import Response
 
 from services.query.position import PositionWatcher, wait_left
 from services.query.queries import ObjectReads, Pool
-from shared.auth import Caller, authenticate
+from shared.auth import authenticate
 from shared.headers import MAX_POSITION, natural
-from shared.problems import Problem
 from shared.plain_routes import PlainRoute
+from shared.problems import Problem
+from shared.tokens import Caller
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from shared.auth import issue_token
+from shared.tokens import issue_token
 from tests.e2e.conftest import Stack
 from tests.support import until
 

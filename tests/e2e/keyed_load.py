@@ -12,8 +12,8 @@ from uuid import uuid4
 
 import httpx
 
-from shared.auth import issue_token
 from shared.events import EventEnvelope
+from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
 from tests.e2e.client import read_past_503
 from tests.e2e.conftest import Stack

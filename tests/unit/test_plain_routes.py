@@ -30,10 +30,11 @@ from services.query.cache import ResponseCache
 from services.query.deps import ReadDep, ReadRoute
 from services.query.position import PositionWatcher
 from services.query.routes import projects, tags, tasks
-from shared.auth import TokenCache, TokenRules, issue_token
+from shared.auth import TokenCache
 from shared.plain_routes import Shape
-from shared.problems import install_problem_handlers
+from shared.problem_handlers import install_problem_handlers
 from shared.settings import Settings
+from shared.tokens import TokenRules, issue_token
 from tests.conftest import JWT_SECRET
 
 PROJECT, TASK, TAG = uuid4(), uuid4(), uuid4()

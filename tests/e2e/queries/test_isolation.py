@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from shared.auth import issue_token
+from shared.tokens import issue_token
 from tests.e2e.client import HTTP
 from tests.e2e.conftest import Stack
 from tests.e2e.queries.reader import (
