@@ -21,9 +21,10 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import logs
 from shared.coalesced_writes import CoalescingHttpProtocol
@@ -78,7 +79,7 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
     config = uvicorn.Config(
         create_app(settings),
-        http=CoalescingHttpProtocol if settings.fast(FastPath.SERVING) else "httptools",
+        http=http_protocol(settings),
         loop="uvloop",
         log_config=None,
         access_log=False,
@@ -94,6 +95,11 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     logger.info("listening", extra={"host": settings.host, "port": port, "pid": os.getpid()})
     freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def http_protocol(settings: Settings) -> type[HttpToolsProtocol] | Literal["httptools"]:
+    """uvicorn's own httptools protocol, or the same with a response's writes coalesced."""
+    return CoalescingHttpProtocol if settings.fast(FastPath.SERVING) else "httptools"
 
 
 def _companion(run: Companion, settings: Settings, service: str) -> None:
