@@ -20,7 +20,7 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
-from shared.settings import service_environment
+from shared.settings import Settings, service_environment
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
 from tests.support import until
 
@@ -55,6 +55,8 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     logs: Path = Path()
     replicas: dict[str, Replica] = field(default_factory=dict)
+    log_starts: dict[str, int] = field(default_factory=dict)
+    """Where each service's log stood when it was last started."""
 
     def start(self, name: str, *, wait: bool = True) -> None:
         """`taskstream <name>` (or the replica called `name`) in a session of its own, so
@@ -62,6 +64,7 @@ class Stack:
         until healthy. Its output goes to `<name>.log`, appended across restarts."""
         replica = self.replicas.get(name)
         with (self.logs / f"{name}.log").open("ab") as out:
+            self.log_starts[name] = out.tell()
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", replica.service if replica else name],
                 env=replica.env if replica else self.env,
@@ -89,9 +92,27 @@ class Stack:
         return {"command": self.command_url, "query": self.query_url}.get(name)
 
     def wait_until_healthy(self, name: str) -> None:
+        """Until the service answers and every one of its workers has started: the
+        first worker up answers health checks while another may still be connecting,
+        and one whose start then fails (a database stopped by the test) stops them all.
+        Counted from uvicorn's "Application startup complete" lines, logged at INFO."""
         url = self.url_of(name)
-        if url is not None:
-            wait_until_healthy(url, self.processes[name], self.logs / f"{name}.log")
+        if url is None:
+            return
+        log = self.logs / f"{name}.log"
+        wait_until_healthy(url, self.processes[name], log)
+        replica = self.replicas.get(name)
+        service = replica.service if replica else name
+        key = f"{service}_workers"
+        env = replica.env if replica else self.env
+        workers = int(env.get(f"TASKSTREAM_{key.upper()}", Settings.model_fields[key].default))
+
+        def started() -> bool:
+            with log.open("rb") as f:
+                f.seek(self.log_starts.get(name, 0))
+                return f.read().count(b"Application startup complete") >= workers
+
+        until(started, within=30, what=f"all {workers} workers of {name} started", every=0.05)
 
     def companion_pids(self, name: str, companion: str) -> list[int]:
         """The processes that ran `companion` (e.g. "run_relay") beside the workers of the
