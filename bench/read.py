@@ -18,8 +18,8 @@ from bench.load import Connection, Result, http_request, run_load, steady_heap, 
 from bench.stack import BenchStack, servers, services
 from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
-from shared.auth import issue_token
 from shared.database import DatabaseAddress
+from shared.tokens import issue_token
 from shared.tracking import TRACKING_NAME
 
 CONNECTIONS = 64

@@ -20,10 +20,10 @@ from services.command.domain.base import Context
 from services.command.domain.project import Project
 from services.command.relay import Relay
 from services.command.writer import BatchWriter
-from shared.auth import issue_token
 from shared.background import background
 from shared.database import DatabaseAddress
 from shared.nats import connect
+from shared.tokens import issue_token
 
 CLIENTS = (1, 8, 32)
 

@@ -167,7 +167,7 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
-    from shared.auth import issue_token
+    from shared.tokens import issue_token
 
     token = issue_token(
         token_secret(settings),

@@ -4,29 +4,20 @@ Both APIs run as several worker processes, so in-process counters would each tel
 part. What an operator needs most (positions, lags, parked messages) is read from
 where it is kept (the event store, the tracking row, the stream, the dead-letter
 table) at each scrape, so every worker answers the whole truth. Per-process counters
-carry a `worker` label.
+carry a `worker` label. The positions both services report are read by
+shared/pipeline_positions.py.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from nats.aio.client import Client
-from nats.errors import Error as NatsError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-
-from shared.events import EventEnvelope, InvalidEnvelope
-from shared.pools import AsyncPool
-
-logger = logging.getLogger(__name__)
-SCRAPE_TIMEOUT = 1.0
 
 
 @dataclass
@@ -80,45 +71,3 @@ def metrics_router(gather: Callable[[Request], Awaitable[Readings]]) -> APIRoute
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-async def store_position(pool: AsyncPool) -> float | None:
-    """The event store's latest position (0 when empty)."""
-    try:
-        async with pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT COALESCE(max(notification_id), 0) FROM taskstream_events"
-            )
-            row = await cur.fetchone()
-            return float(row[0]) if row else 0.0
-    except (psycopg.Error, OSError):
-        logger.warning("metrics: the event store is unreachable")
-        return None
-
-
-@dataclass(frozen=True)
-class StreamTail:
-    last_sequence: float
-    last_position: float
-
-
-async def stream_tail(nc: Client | None, stream: str) -> StreamTail | None:
-    """The stream's last sequence and the position of its last taskstream event, through
-    the process's kept connection (None while it is down)."""
-    if nc is None:
-        logger.warning("metrics: NATS is unreachable")
-        return None
-    try:
-        js = nc.jetstream(timeout=SCRAPE_TIMEOUT)
-        info = await js.stream_info(stream)
-        last = info.state.last_seq
-        position = 0
-        if info.state.messages:
-            message = await js.get_msg(stream, seq=last)
-            try:
-                position = EventEnvelope.from_bytes(message.data or b"").position
-            except InvalidEnvelope:
-                position = 0
-        return StreamTail(float(last), float(position))
-    except (NatsError, OSError, TimeoutError):
-        return None

@@ -1,9 +1,9 @@
-"""Serving an API on several processes that share one port, without Nagle's delay.
+"""Serving an API on several processes that share one port.
 
-`uvicorn --workers N` hands every connection to one worker here and leaves Nagle's
-algorithm on (uvicorn issue 3149). Instead each worker binds its own SO_REUSEPORT
-socket, so the kernel spreads connections across workers, and every accepted
-connection gets TCP_NODELAY, with a response's writes sent together. A service may
+`uvicorn --workers N` hands every connection to one worker here (uvicorn issue 3149).
+Instead each worker binds its own SO_REUSEPORT socket, so the kernel spreads
+connections across workers; with `FastPath.SERVING` on, each worker's HTTP protocol
+sends a response's writes together (shared/coalesced_writes.py). A service may
 also run companion processes beside its workers (the command service's relay). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
 process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
@@ -12,7 +12,6 @@ is left to stop it if its graceful shutdown hangs.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import multiprocessing
@@ -22,64 +21,20 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import logs
+from shared.coalesced_writes import CoalescingHttpProtocol
+from shared.fast_paths import FastPath
 from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 STOP_SECONDS = 20.0
-
-
-class CoalescingTransport:
-    """Sends what one loop iteration writes in one send.
-
-    uvicorn writes a response's head and its body separately, and with TCP_NODELAY
-    each write leaves as its own packet, waking the client twice. Holding the writes
-    until the iteration ends sends them together: on a null endpoint here, about 15%
-    less machine CPU per request and a steadier p99. Everything else goes to the
-    real transport.
-    """
-
-    __slots__ = ("_loop", "_pending", "_transport")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
-        if not self._transport.is_closing():
-            self._transport.writelines(pending)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class NoDelayHttpProtocol(HttpToolsProtocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        coalescing = CoalescingTransport(transport, asyncio.get_running_loop())
-        super().connection_made(coalescing)  # type: ignore[arg-type]
 
 
 Companion = Callable[[Settings], None]
@@ -124,7 +79,7 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
     config = uvicorn.Config(
         create_app(settings),
-        http=NoDelayHttpProtocol,
+        http=http_protocol(settings),
         loop="uvloop",
         log_config=None,
         access_log=False,
@@ -140,6 +95,11 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     logger.info("listening", extra={"host": settings.host, "port": port, "pid": os.getpid()})
     freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def http_protocol(settings: Settings) -> type[HttpToolsProtocol] | Literal["httptools"]:
+    """uvicorn's own httptools protocol, or the same with a response's writes coalesced."""
+    return CoalescingHttpProtocol if settings.fast(FastPath.SERVING) else "httptools"
 
 
 def _companion(run: Companion, settings: Settings, service: str) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import psycopg
 import pytest
@@ -30,14 +31,28 @@ JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
 _database_numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", fast=True)
+class Server(Protocol):
+    def start(self) -> str: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Server)
+
+
+@contextlib.contextmanager
+def started(server: S) -> Iterator[S]:
+    """The server running for the block, stopped after it whatever happened in it."""
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    with started(EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", fast=True)) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +84,8 @@ def database_url(postgres_server: EmbeddedPostgres, template_url: str) -> Iterat
 
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    server.start()
-    try:
+    with started(EmbeddedNats(tmp_path_factory.mktemp("nats"))) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

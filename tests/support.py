@@ -1,5 +1,6 @@
-"""Waiting for conditions instead of sleeping, reading what reached the stream, seeding
-the read model directly, and counting the statements PostgreSQL ran."""
+"""Waiting for conditions instead of sleeping (`until`, `eventually`), reading what
+reached the stream, seeding the read model directly, and counting the statements
+PostgreSQL ran."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 import psycopg
@@ -21,19 +22,40 @@ from shared.background import background
 from shared.database import DatabaseAddress
 from shared.nats import connect
 
+T = TypeVar("T")
 
-async def eventually(
-    check: Callable[[], Awaitable[bool]],
+
+def until(
+    check: Callable[[], T | None],
     *,
     within: float = 10.0,
     what: str = "condition",
     every: float = 0.02,
-) -> None:
+) -> T:
+    """The first truthy answer of `check`, asked every `every` s: the one way the tests
+    wait for something (`eventually` is the same for a coroutine)."""
     deadline = time.monotonic() + within
-    while not await check():
+    while not (answer := check()):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not hold within {within} s")
+            raise AssertionError(f"{what} did not hold within {within:g} s")
+        time.sleep(every)
+    return answer
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    within: float = 10.0,
+    what: str = "condition",
+    every: float = 0.02,
+) -> T:
+    """`until` for an async check, sleeping on the event loop."""
+    deadline = time.monotonic() + within
+    while not (answer := await check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {within:g} s")
         await asyncio.sleep(every)
+    return answer
 
 
 class Service(Protocol):

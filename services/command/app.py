@@ -17,16 +17,18 @@ from services.command.handling import Commands
 from services.command.idempotency import purge_expired
 from services.command.routes import projects, tags, tasks
 from services.command.writer import BatchWriter
-from shared.auth import TokenCache, TokenRules
+from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
-from shared.problems import document_problems, install_problem_handlers
+from shared.problem_documents import document_problems
+from shared.problem_handlers import install_problem_handlers
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
+from shared.tokens import TokenRules
 
 logger = logging.getLogger(__name__)
 # The library is synchronous and runs in FastAPI's threadpool (40 threads): one pooled
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The API's routes first: they are tried in order on every request.
     add_routes(
         app,
+        settings,
         projects.router,
         tasks.router,
         tags.router,

@@ -21,8 +21,8 @@ from services.command.handling import Commands
 from services.command.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
 from shared.headers import natural
+from shared.plain_routes import PlainRoute
 from shared.problems import Problem
-from shared.routes import PlainRoute
 
 _ETAG = re.compile(r'(?:W/)?"?([^"]*)"?')
 
@@ -70,7 +70,7 @@ CallDep = Annotated[Call, Depends(command_call)]
 
 
 class CommandRoute(PlainRoute):
-    """Command routes read a plain request themselves (shared/routes.py)."""
+    """Command routes read a plain request themselves (shared/plain_routes.py)."""
 
     dependency = CallDep
 

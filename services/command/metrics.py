@@ -9,7 +9,8 @@ from fastapi import Request
 
 from services.command.writer import BatchWriter
 from shared.health import Probes
-from shared.metrics import Readings, store_position, stream_tail
+from shared.metrics import Readings
+from shared.pipeline_positions import store_position, stream_tail
 
 
 async def gather(request: Request) -> Readings:

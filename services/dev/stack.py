@@ -24,10 +24,10 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
-from shared.auth import issue_token
 from shared.lifetime import die_with_parent
 from shared.serving import STOP_SECONDS
 from shared.settings import Settings, service_environment
+from shared.tokens import issue_token
 
 logger = logging.getLogger(__name__)
 DATABASE = "taskstream"

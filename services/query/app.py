@@ -13,17 +13,19 @@ from services.query.cached_reads import CachedReads
 from services.query.position import PositionHeader, PositionWatcher, position_header
 from services.query.queries import ObjectReads, Pool
 from services.query.routes import projects, tags, tasks
-from shared.auth import TokenCache, TokenRules
+from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool
-from shared.problems import document_problems, install_problem_handlers
+from shared.problem_documents import document_problems
+from shared.problem_handlers import install_problem_handlers
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
+from shared.tokens import TokenRules
 
 POOL_SIZE = 16
 
@@ -85,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The API's routes first: they are tried in order on every request.
     add_routes(
         app,
+        settings,
         projects.router,
         tasks.router,
         tags.router,

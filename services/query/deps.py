@@ -15,10 +15,11 @@ from fastapi.responses import Response
 
 from services.query.position import PositionWatcher, wait_left
 from services.query.queries import ObjectReads, Pool
-from shared.auth import Caller, authenticate
+from shared.auth import authenticate
 from shared.headers import MAX_POSITION, natural
+from shared.plain_routes import PlainRoute
 from shared.problems import Problem
-from shared.routes import PlainRoute
+from shared.tokens import Caller
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ ReadDep = Annotated[Read, Depends(read)]
 
 
 class ReadRoute(PlainRoute):
-    """Reads of one object read a plain request themselves (shared/routes.py); lists,
+    """Reads of one object read a plain request themselves (shared/plain_routes.py); lists,
     with their query parameters, keep FastAPI's handler."""
 
     dependency = ReadDep

@@ -10,7 +10,8 @@ from fastapi import Request
 
 from services.query.cache import ResponseCache
 from shared.health import Probes
-from shared.metrics import Readings, store_position, stream_tail
+from shared.metrics import Readings
+from shared.pipeline_positions import store_position, stream_tail
 from shared.pools import AsyncPool
 from shared.tracking import TRACKING_NAME
 

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 
-from shared.auth import issue_token
+from shared.tokens import issue_token
 from tests.e2e.conftest import Stack
+from tests.support import until
 
 # One client for every call: a new httpx client per request builds a TLS context each
 # time, which made end-to-end tests spend most of their time on it.
 HTTP = httpx.Client(timeout=30)
+
+
+def read_past_503(read: Callable[[], httpx.Response], *, within: float) -> httpx.Response:
+    """The first answer of `read` that is not a 503: a read at an X-Min-Position the read
+    model has not reached yet, asked again (each try waits the service's own bound)."""
+
+    def answered() -> httpx.Response | None:
+        answer = read()
+        return None if answer.status_code == 503 else answer
+
+    return until(answered, within=within, what="an answer other than 503", every=0.0)
 
 
 @dataclass

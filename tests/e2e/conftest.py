@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,9 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
-from shared.settings import service_environment
+from shared.settings import Settings, service_environment
 from tests.conftest import JWT_SECRET, delete_streams, fresh_database
+from tests.support import until
 
 
 def free_port() -> int:
@@ -55,6 +55,8 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     logs: Path = Path()
     replicas: dict[str, Replica] = field(default_factory=dict)
+    log_starts: dict[str, int] = field(default_factory=dict)
+    """Where each service's log stood when it was last started."""
 
     def start(self, name: str, *, wait: bool = True) -> None:
         """`taskstream <name>` (or the replica called `name`) in a session of its own, so
@@ -62,6 +64,7 @@ class Stack:
         until healthy. Its output goes to `<name>.log`, appended across restarts."""
         replica = self.replicas.get(name)
         with (self.logs / f"{name}.log").open("ab") as out:
+            self.log_starts[name] = out.tell()
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", replica.service if replica else name],
                 env=replica.env if replica else self.env,
@@ -89,9 +92,27 @@ class Stack:
         return {"command": self.command_url, "query": self.query_url}.get(name)
 
     def wait_until_healthy(self, name: str) -> None:
+        """Until the service answers and every one of its workers has started: the
+        first worker up answers health checks while another may still be connecting,
+        and one whose start then fails (a database stopped by the test) stops them all.
+        Counted from uvicorn's "Application startup complete" lines, logged at INFO."""
         url = self.url_of(name)
-        if url is not None:
-            wait_until_healthy(url, self.processes[name], self.logs / f"{name}.log")
+        if url is None:
+            return
+        log = self.logs / f"{name}.log"
+        wait_until_healthy(url, self.processes[name], log)
+        replica = self.replicas.get(name)
+        service = replica.service if replica else name
+        key = f"{service}_workers"
+        env = replica.env if replica else self.env
+        workers = int(env.get(f"TASKSTREAM_{key.upper()}", Settings.model_fields[key].default))
+
+        def started() -> bool:
+            with log.open("rb") as f:
+                f.seek(self.log_starts.get(name, 0))
+                return f.read().count(b"Application startup complete") >= workers
+
+        until(started, within=30, what=f"all {workers} workers of {name} started", every=0.05)
 
     def companion_pids(self, name: str, companion: str) -> list[int]:
         """The processes that ran `companion` (e.g. "run_relay") beside the workers of the
@@ -106,11 +127,12 @@ class Stack:
     def companion_pid(self, name: str, companion: str, within: float = 10.0) -> int:
         """The latest process that ran `companion` beside the service `name`, waited for:
         a service answers health checks before its companions have started."""
-        deadline = time.monotonic() + within
-        while not (pids := self.companion_pids(name, companion)):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no companion {companion} in the log of {name}")
-            time.sleep(0.05)
+        pids = until(
+            lambda: self.companion_pids(name, companion),
+            within=within,
+            what=f"companion {companion} in the log of {name}",
+            every=0.05,
+        )
         return pids[-1]
 
     def dead(self) -> dict[str, int]:
@@ -129,36 +151,68 @@ class Stack:
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited at start-up:\n{log.read_text()[-3000:]}")
-        if answers_health(url):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy in 30 s:\n{log.read_text()[-3000:]}")
+        return answers_health(url)
+
+    try:
+        until(healthy, within=30, what=f"{url} answering health checks", every=0.1)
+    except AssertionError as e:
+        raise RuntimeError(f"{e}:\n{log.read_text()[-3000:]}") from None
+
+
+@contextlib.contextmanager
+def stack_of_its_own(
+    postgres_server: EmbeddedPostgres,
+    template_url: str,
+    nats_url: str,
+    logs: Path,
+    **settings: object,
+) -> Iterator[Stack]:
+    """The three services on a fresh database of the harness's PostgreSQL."""
+    with (
+        fresh_database(postgres_server, template_url) as database_url,
+        run_stack(database_url, nats_url, logs, **settings) as stack,
+    ):
+        yield stack
 
 
 @pytest.fixture(scope="module")
 def stack(
+    request: pytest.FixtureRequest,
     postgres_server: EmbeddedPostgres,
     template_url: str,
     nats_server: EmbeddedNats,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
-    logs = tmp_path_factory.mktemp("logs")
-    with (
-        fresh_database(postgres_server, template_url) as database_url,
-        run_stack(database_url, nats_server.url, logs) as stack,
-    ):
+    """One stack for the module's tests, which use tenants of their own. A module that
+    sets `STACK_SETTINGS` gets them for every service, over run_stack's defaults."""
+    with stack_of_its_own(
+        postgres_server,
+        template_url,
+        nats_server.url,
+        tmp_path_factory.mktemp("logs"),
+        **getattr(request.module, "STACK_SETTINGS", {}),
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+def own_stack(
+    postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
+) -> Iterator[Stack]:
+    """A stack for one test alone: one that crashes or stops what others would share."""
+    with stack_of_its_own(postgres_server, template_url, nats_server.url, tmp_path) as stack:
         yield stack
 
 
 @contextlib.contextmanager
 def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) -> Iterator[Stack]:
-    """The three services as processes against a migrated database; stopped afterwards.
-    `settings` are given to every service, over the defaults below."""
+    """The three services as processes against a migrated database, on a nats-server with
+    no streams left from earlier tests; stopped afterwards. `settings` are given to every
+    service, over the defaults below."""
+    asyncio.run(delete_streams(nats_url))
     migrate.upgrade(database_url)
     command_port, query_port = free_port(), free_port()
     env = service_environment(

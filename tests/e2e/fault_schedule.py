@@ -24,6 +24,7 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from tests.e2e.conftest import Stack
 from tests.e2e.relays import leading_relay, relay_processes
+from tests.support import eventually, until
 
 T = TypeVar("T")
 KILL_AT = 2.0
@@ -39,15 +40,12 @@ LEADER_WITHIN = 20.0
 
 async def leader(stack: Stack, services: list[str]) -> int:
     """The pid of the leading relay, waited for as long as a standby may take."""
-    deadline = time.monotonic() + LEADER_WITHIN
-    while (pid := await asyncio.to_thread(leading_relay, stack, services)) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"no live relay held the relay lock for {LEADER_WITHIN} s: the relays of "
-                f"{', '.join(services)} have no leader"
-            )
-        await asyncio.sleep(0.1)
-    return pid
+    return await eventually(
+        lambda: asyncio.to_thread(leading_relay, stack, services),
+        within=LEADER_WITHIN,
+        what=f"a live relay of {', '.join(services)} holding the relay lock",
+        every=0.1,
+    )
 
 
 @dataclass
@@ -113,18 +111,21 @@ class Faults:
         )
 
     def _recover(self, service: str, killed: int) -> str:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def recovered() -> str | None:
             code = self.stack.processes[service].poll()
             if code is not None:
                 self.stack.start(service)
                 return f"{service} stopped (exit code {code}) and was started again"
             if self.stack.companion_pid(service, "run_relay") != killed:
                 return f"{service} started a new relay itself"
-            time.sleep(0.1)
-        raise AssertionError(
-            f"{service} neither stopped nor replaced its relay within 30 s of the relay's "
-            "death: it runs on without one"
+            return None
+
+        return until(
+            recovered,
+            within=30,
+            what=f"{service} stopping or replacing its dead relay (else it runs without one)",
+            every=0.1,
         )
 
     async def freeze_leader(self, seconds: float) -> None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from uuid import uuid4
 
 import httpx
 
-from shared.auth import issue_token
 from shared.events import EventEnvelope
+from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
+from tests.e2e.client import read_past_503
 from tests.e2e.conftest import Stack
-from tests.support import read_model, rebuilt_read_model, stream_messages
+from tests.support import read_model, rebuilt_read_model, stream_messages, until
 
 
 class KeyedLoad:
@@ -37,10 +37,7 @@ class KeyedLoad:
             thread.start()
 
     def wait_for(self, answered: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(self.made) < answered:
-            assert time.monotonic() < deadline, f"only {len(self.made)} commands answered"
-            time.sleep(0.01)
+        until(lambda: len(self.made) >= answered, within=60, what=f"{answered} commands answered")
 
     def finish(self) -> list[dict[str, str]]:
         for thread in self._threads:
@@ -58,8 +55,8 @@ class KeyedLoad:
 
     def _send_until_answered(self, http: httpx.Client, n: int) -> dict[str, str]:
         headers = {"X-Tenant-Token": self.token, "Idempotency-Key": str(uuid4())}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+
+        def send() -> dict[str, str] | None:
             try:
                 answer = http.post(
                     f"{self.stack.command_url}/api/v1/projects",
@@ -68,15 +65,15 @@ class KeyedLoad:
                 )
             except httpx.TransportError as e:
                 self.troubles.append(repr(e))
-                time.sleep(0.2)
-                continue
+                return None
             if answer.status_code == 201:
                 return {"id": answer.json()["id"], "position": answer.headers["X-Event-Position"]}
             assert answer.status_code == 503, answer.text
             assert answer.headers["Retry-After"] == "1"
             self.troubles.append(str(answer.status_code))
-            time.sleep(0.2)
-        raise AssertionError(f"command {n} still unanswered after 120 s")
+            return None
+
+        return until(send, within=120, what=f"an answer to command {n}", every=0.2)
 
 
 def assert_exactly_once(stack: Stack, load: KeyedLoad) -> None:
@@ -102,12 +99,14 @@ def _all_projects(stack: Stack, token: str, position: int) -> list[dict[str, str
     headers = {"X-Tenant-Token": token, "X-Min-Position": str(position)}
     items: list[dict[str, str]] = []
     params: dict[str, str | int] = {"limit": 200}
-    deadline = time.monotonic() + 60
     with httpx.Client(timeout=10) as http:
         while True:
-            answer = http.get(f"{stack.query_url}/api/v1/projects", params=params, headers=headers)
-            if answer.status_code == 503 and time.monotonic() < deadline:
-                continue
+            answer = read_past_503(
+                lambda: http.get(
+                    f"{stack.query_url}/api/v1/projects", params=params, headers=headers
+                ),
+                within=60,
+            )
             assert answer.status_code == 200, answer.text
             page = answer.json()
             items.extend(page["items"])

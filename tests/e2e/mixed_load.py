@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from shared.auth import issue_token
+from shared.tokens import issue_token
 from tests.e2e.command_mix import CommandMix, TenantModel
 
 API = "/api/v1"

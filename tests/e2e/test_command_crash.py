@@ -9,35 +9,16 @@ Idempotency-Key against the restarted service.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from services.dev.nats import EmbeddedNats
-from services.dev.postgres import EmbeddedPostgres
-from tests.conftest import delete_streams, fresh_database
-from tests.e2e.client import Tenant
-from tests.e2e.conftest import Stack, run_stack
+from tests.e2e.client import Tenant, read_past_503
+from tests.e2e.conftest import Stack
 from tests.e2e.keyed_load import KeyedLoad, assert_exactly_once
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def own_stack(
-    postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
-) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
-    with (
-        fresh_database(postgres_server, template_url) as database_url,
-        run_stack(database_url, nats_server.url, tmp_path) as stack,
-    ):
-        yield stack
 
 
 def test_killing_the_command_service_under_load_loses_and_doubles_nothing(
@@ -65,7 +46,5 @@ def test_the_command_service_stops_when_its_relay_dies(own_stack: Stack) -> None
     answer = tenant.command("POST", "/projects", json={"name": "after"})
     assert answer.status_code == 201, answer.text
     position = {"X-Min-Position": answer.headers["X-Event-Position"]}
-    deadline = time.monotonic() + 30
-    while (read := tenant.query("/projects", headers=position)).status_code == 503:
-        assert time.monotonic() < deadline, "the restarted service published nothing"
+    read = read_past_503(lambda: tenant.query("/projects", headers=position), within=30)
     assert [p["name"] for p in read.json()["items"]] == ["before", "after"]

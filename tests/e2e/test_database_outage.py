@@ -22,7 +22,7 @@ import pytest
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-from tests.conftest import delete_streams
+from tests.conftest import started
 from tests.e2e.client import Tenant
 from tests.e2e.conftest import Stack, run_stack
 
@@ -41,19 +41,15 @@ class Answered:
 
 @pytest.fixture
 def postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path / "postgres", fast=True)
-    server.start()
-    try:
+    """A PostgreSQL of the test's own, which it stops."""
+    with started(EmbeddedPostgres(tmp_path / "postgres", fast=True)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def outage_stack(
     postgres: EmbeddedPostgres, nats_server: EmbeddedNats, tmp_path: Path
 ) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
     database_url = postgres.create_database("outage")
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.auth import issue_token
+from shared.tokens import issue_token
 from tests.e2e.conftest import Stack
 
 if TYPE_CHECKING:

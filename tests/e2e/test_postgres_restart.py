@@ -7,7 +7,6 @@ Afterwards the read model equals a fresh rebuild.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
-from tests.conftest import delete_streams
 from tests.e2e.conftest import run_stack
 from tests.e2e.keyed_load import KeyedLoad, assert_exactly_once
 
@@ -28,7 +26,6 @@ def test_a_postgres_crash_under_load_loses_and_doubles_nothing(
     server = EmbeddedPostgres(tmp_path / "postgres")
     server.start()
     try:
-        asyncio.run(delete_streams(nats_server.url))
         database_url = server.create_database("restarts")
         logs = tmp_path / "logs"
         logs.mkdir()

@@ -7,8 +7,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.auth import issue_token
 from shared.events import EventEnvelope
+from shared.tokens import issue_token
 from tests.e2e.conftest import Stack
 from tests.support import stream_messages
 

@@ -20,41 +20,20 @@ import jwt
 import psycopg
 import pytest
 
-from services.dev.nats import EmbeddedNats
-from services.dev.postgres import EmbeddedPostgres
 from shared.database import DatabaseAddress
-from tests.conftest import delete_streams, fresh_database
 from tests.e2e.client import Tenant
-from tests.e2e.conftest import Stack, run_stack
+from tests.e2e.conftest import Stack
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 BODY_TIMEOUT = 1.0
 TOO_BIG = 2 * 2**20
-
-
-@pytest.fixture(scope="module")
-def edges(
-    postgres_server: EmbeddedPostgres,
-    template_url: str,
-    nats_server: EmbeddedNats,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Stack]:
-    asyncio.run(delete_streams(nats_server.url))
-    logs = tmp_path_factory.mktemp("logs")
-    with (
-        fresh_database(postgres_server, template_url) as database_url,
-        run_stack(
-            database_url,
-            nats_server.url,
-            logs,
-            command_workers=1,
-            query_workers=1,
-            body_timeout_seconds=BODY_TIMEOUT,
-            log_level="DEBUG",
-        ) as stack,
-    ):
-        yield stack
+STACK_SETTINGS = {
+    "command_workers": 1,
+    "query_workers": 1,
+    "body_timeout_seconds": BODY_TIMEOUT,
+    "log_level": "DEBUG",
+}
 
 
 def address(url: str) -> tuple[str, int]:
@@ -104,10 +83,10 @@ def is_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def test_a_body_over_the_limit_is_413_by_length_or_by_count_and_records_nothing(
-    edges: Stack,
+    stack: Stack,
 ) -> None:
-    tenant = Tenant(edges)
-    before = event_count(edges)
+    tenant = Tenant(stack)
+    before = event_count(stack)
     big = json.dumps({"name": "too big", "description": "x" * TOO_BIG}).encode()
 
     def chunked() -> Iterator[bytes]:
@@ -119,8 +98,8 @@ def test_a_body_over_the_limit_is_413_by_length_or_by_count_and_records_nothing(
             "POST", "/projects", content=content, headers={"Content-Type": "application/json"}
         )
         assert "1048576" in is_problem(answer, 413)["detail"]
-    assert event_count(edges) == before
-    view = f"{edges.query_url}/api/v1/projects"
+    assert event_count(stack) == before
+    view = f"{stack.query_url}/api/v1/projects"
     assert httpx.get(view, headers=tenant.headers).status_code == 200
     for content in (big, chunked()):
         answer = httpx.request("GET", view, headers=tenant.headers, content=content)
@@ -131,10 +110,10 @@ def test_a_body_over_the_limit_is_413_by_length_or_by_count_and_records_nothing(
 
 @pytest.mark.parametrize("api", ["command", "query"])
 def test_a_body_shorter_than_its_length_is_408_within_the_timeout_and_closed(
-    edges: Stack, api: str
+    stack: Stack, api: str
 ) -> None:
-    tenant = Tenant(edges)
-    url = edges.command_url if api == "command" else edges.query_url
+    tenant = Tenant(stack)
+    url = stack.command_url if api == "command" else stack.query_url
     method, path = ("POST", "/api/v1/projects") if api == "command" else ("GET", "/api/v1/tags")
     headers = {**tenant.headers, "Content-Type": "application/json", "Content-Length": "100"}
     with socket.create_connection(address(url)) as conn:
@@ -149,12 +128,12 @@ def test_a_body_shorter_than_its_length_is_408_within_the_timeout_and_closed(
 
 
 def test_a_client_gone_mid_body_is_logged_at_debug_level_without_a_traceback(
-    edges: Stack,
+    stack: Stack,
 ) -> None:
-    log = edges.logs / "command.log"
+    log = stack.logs / "command.log"
     start = log.stat().st_size
-    headers = {**Tenant(edges).headers, "Content-Type": "application/json"}
-    with socket.create_connection(address(edges.command_url)) as conn:
+    headers = {**Tenant(stack).headers, "Content-Type": "application/json"}
+    with socket.create_connection(address(stack.command_url)) as conn:
         conn.sendall(head("POST", "/api/v1/projects", {**headers, "Content-Length": "1000"}))
         conn.sendall(b'{"name": "gone')
 
@@ -181,20 +160,20 @@ def test_a_client_gone_mid_body_is_logged_at_debug_level_without_a_traceback(
 
 
 def test_a_superscript_digit_in_a_numeric_header_is_a_4xx_problem_on_every_path(
-    edges: Stack,
+    stack: Stack,
 ) -> None:
-    tenant = Tenant(edges)
+    tenant = Tenant(stack)
     project = tenant.project()
-    view = f"{edges.query_url}/api/v1/projects/{project['id']}"
-    cached = f"{edges.query_url}/api/v1/projects"
+    view = f"{stack.query_url}/api/v1/projects/{project['id']}"
+    cached = f"{stack.query_url}/api/v1/projects"
     assert httpx.get(cached, headers=tenant.headers).status_code == 200
     assert httpx.get(cached, headers=tenant.headers).status_code == 200
     token = [(b"x-tenant-token", tenant.headers["X-Tenant-Token"].encode())]
     superscript = [(b"x-min-position", b"\xb2")]
-    for url in (view, cached, f"{edges.query_url}/api/v1/tags?limit=1"):
+    for url in (view, cached, f"{stack.query_url}/api/v1/tags?limit=1"):
         is_problem(httpx.get(url, headers=superscript), 401)
         is_problem(httpx.get(url, headers=token + superscript), 422)
-    patch = f"{edges.command_url}/api/v1/projects/{project['id']}"
+    patch = f"{stack.command_url}/api/v1/projects/{project['id']}"
     for if_match in (b'"\xb2"', b"\xb2", b'W/"1\xb9"'):
         answer = httpx.patch(patch, json={"name": "n"}, headers=[*token, (b"if-match", if_match)])
         is_problem(answer, 400)
@@ -207,16 +186,16 @@ def test_a_superscript_digit_in_a_numeric_header_is_a_4xx_problem_on_every_path(
 
 
 async def test_a_token_whose_exp_is_a_string_is_refused_once_expired_though_cached(
-    edges: Stack,
+    stack: Stack,
 ) -> None:
     tenant, expires = uuid4(), int(time.time()) + 2
-    token = jwt.encode({"tenant_id": str(tenant), "exp": str(expires)}, edges.secret, "HS256")
+    token = jwt.encode({"tenant_id": str(tenant), "exp": str(expires)}, stack.secret, "HS256")
     headers = {"X-Tenant-Token": token}
-    urls = [f"{edges.query_url}/api/v1/projects", f"{edges.command_url}/api/v1/projects"]
+    urls = [f"{stack.query_url}/api/v1/projects", f"{stack.command_url}/api/v1/projects"]
     async with httpx.AsyncClient() as client:
 
         async def status(url: str) -> int:
-            if url.startswith(edges.command_url):
+            if url.startswith(stack.command_url):
                 return (await client.post(url, json={"name": "n"}, headers=headers)).status_code
             return (await client.get(url, headers=headers)).status_code
 
@@ -230,22 +209,22 @@ async def test_a_token_whose_exp_is_a_string_is_refused_once_expired_though_cach
 
 
 def test_a_token_from_an_issuer_whose_clock_runs_ahead_is_accepted_within_the_leeway(
-    edges: Stack,
+    stack: Stack,
 ) -> None:
     ahead = int(time.time()) + 10
     token = jwt.encode(
         {"tenant_id": str(uuid4()), "iat": ahead, "nbf": ahead, "exp": ahead + 600},
-        edges.secret,
+        stack.secret,
         "HS256",
     )
     headers = {"X-Tenant-Token": token}
-    assert httpx.get(f"{edges.query_url}/api/v1/projects", headers=headers).status_code == 200
+    assert httpx.get(f"{stack.query_url}/api/v1/projects", headers=headers).status_code == 200
     created = httpx.post(
-        f"{edges.command_url}/api/v1/projects", json={"name": "a"}, headers=headers
+        f"{stack.command_url}/api/v1/projects", json={"name": "a"}, headers=headers
     )
     assert created.status_code == 201
-    far = jwt.encode({"tenant_id": str(uuid4()), "nbf": ahead + 60}, edges.secret, "HS256")
-    answer = httpx.get(f"{edges.query_url}/api/v1/projects", headers={"X-Tenant-Token": far})
+    far = jwt.encode({"tenant_id": str(uuid4()), "nbf": ahead + 60}, stack.secret, "HS256")
+    answer = httpx.get(f"{stack.query_url}/api/v1/projects", headers={"X-Tenant-Token": far})
     is_problem(answer, 401)
 
 
@@ -270,18 +249,18 @@ def sessions(stack: Stack) -> int:
     return int(row[0])
 
 
-def test_ready_and_metrics_open_no_connection_per_call(edges: Stack) -> None:
-    for url in (edges.command_url, edges.query_url):
+def test_ready_and_metrics_open_no_connection_per_call(stack: Stack) -> None:
+    for url in (stack.command_url, stack.query_url):
         assert httpx.get(f"{url}/ready").json()["checks"] == {"database": True, "nats": True}
-    nats_before, sessions_before = nats_client_id(edges.nats_url), sessions(edges)
+    nats_before, sessions_before = nats_client_id(stack.nats_url), sessions(stack)
     with httpx.Client() as client:
         for _ in range(20):
-            for url in (edges.command_url, edges.query_url):
+            for url in (stack.command_url, stack.query_url):
                 assert client.get(f"{url}/ready").status_code == 200
                 assert client.get(f"{url}/metrics").status_code == 200
     # Counting is a connection too: one to NATS, one or two to PostgreSQL.
-    nats_opened = nats_client_id(edges.nats_url) - nats_before - 1
-    opened = sessions(edges) - sessions_before
+    nats_opened = nats_client_id(stack.nats_url) - nats_before - 1
+    opened = sessions(stack) - sessions_before
     assert nats_opened == 0 and opened <= 2, (
         f"80 calls opened {nats_opened} NATS and {opened} PostgreSQL connections"
     )

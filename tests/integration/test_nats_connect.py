@@ -11,6 +11,7 @@ import pytest
 
 from services.dev.nats import EmbeddedNats
 from shared.nats import connect
+from tests.support import eventually
 
 
 def _disconnections(caplog: pytest.LogCaptureFixture) -> int:
@@ -35,10 +36,16 @@ async def test_a_server_that_goes_away_is_logged(
         client = await connect(url, name="test")
         with caplog.at_level(logging.INFO, logger="shared.nats"):
             await asyncio.to_thread(server.stop)
-            for _ in range(100):
-                if _disconnections(caplog):
-                    break
-                await asyncio.sleep(0.05)
+
+            async def logged() -> int:
+                return _disconnections(caplog)
+
+            await eventually(
+                logged,
+                within=5,
+                what="the disconnection logged",
+                every=0.05,
+            )
         assert _disconnections(caplog) == 1
         await client.close()
     finally:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -73,9 +71,16 @@ async def test_a_projector_killed_mid_batch_resumes_exactly_once(
     progress = [0]
     for _ in range(3):
         process = start_projector(database_url, nats_url, tmp_path / "projector.log")
-        deadline = time.monotonic() + 60
-        while applied(database_url) <= progress[-1] and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
+
+        async def progressed() -> bool:
+            return applied(database_url) > progress[-1]
+
+        await eventually(
+            progressed,
+            within=60,
+            what="the projector's progress past the last kill",
+            every=0.005,
+        )
         process.send_signal(signal.SIGKILL)
         process.wait()
         kills += 1

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from services.dev.postgres import EmbeddedPostgres
 from services.query.app import create_app
-from shared.auth import issue_token
 from shared.database import DatabaseAddress
 from shared.settings import Settings
+from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
 from tests.support import StatementLog, log_statements, seed_project
 

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from services.query.app import create_app
 from services.query.cache import ResponseCache
 from services.query.position import APPLICATION_NAME
-from shared.auth import issue_token
 from shared.database import DatabaseAddress
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from shared.settings import Settings
+from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
 from tests.support import seed_project
 

@@ -16,8 +16,9 @@ from starlette.types import Message, Receive, Scope, Send
 from services.query.cache import ResponseCache
 from services.query.cached_reads import CachedReads
 from services.query.position import PositionWatcher
-from shared.auth import TokenCache, TokenRules, issue_token
+from shared.auth import TokenCache
 from shared.projection_notice import ProjectionNotice
+from shared.tokens import TokenRules, issue_token
 from tests.conftest import JWT_SECRET
 
 TENANT = uuid4()

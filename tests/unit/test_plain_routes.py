@@ -1,9 +1,10 @@
-"""PlainRoute reads a plain request's arguments itself (shared/routes.py), and whatever
-it answers must be what FastAPI's own handler answers. Each request below goes to the
-service's routes and to a reference app: the same endpoints as plain APIRoutes, with
-the same error handlers. Stand-ins for the command runner and for the read queries
-answer with what the endpoint asked, so a difference in the arguments read shows as a
-difference in the answer. No servers: no lifespan (connections) is ever run.
+"""PlainRoute reads a plain request's arguments itself (shared/plain_routes.py), and
+whatever it answers must be what FastAPI's own handler answers. Each request below goes
+to a service's app as built with the fast path on and with it off
+(TASKSTREAM_FAST_PATHS_OFF=plain_routes, shared/routes.py). Stand-ins for the command
+runner and for the read queries answer with what the endpoint asked, so a difference in
+the arguments read shows as a difference in the answer. No servers: no lifespan
+(connections) is ever run.
 """
 
 from __future__ import annotations
@@ -17,23 +18,20 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
-from services.command.app import create_app
-from services.command.deps import CallDep, CommandRoute
+from services.command import app as command_app
+from services.command.deps import CallDep
 from services.command.domain.base import Context
-from services.command.errors import install_domain_errors
+from services.query import app as query_app
 from services.query import queries
 from services.query.cache import ResponseCache
-from services.query.deps import ReadDep, ReadRoute
+from services.query.deps import ReadDep
 from services.query.position import PositionWatcher
-from services.query.routes import projects, tags, tasks
-from shared.auth import TokenCache, TokenRules, issue_token
-from shared.problems import install_problem_handlers
-from shared.routes import Shape
+from shared.plain_routes import PlainRoute, Shape
 from shared.settings import Settings
+from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
 
 PROJECT, TASK, TAG = uuid4(), uuid4(), uuid4()
@@ -86,7 +84,6 @@ CASES: list[Case] = [
     ("PATCH", f"/api/v1/projects/%7B{P}%7D", JSON, b'{"name": "x"}'),
     ("PATCH", f"/api/v1/projects/urn:uuid:{P}", JSON, b'{"name": "x"}'),
     ("PATCH", "/api/v1/projects/not-a-uuid", JSON, b'{"name": '),
-    ("DELETE", f"/api/v1/projects/{P}", AUTH, b""),
     ("DELETE", f"/api/v1/projects/{P}", {**AUTH, "If-Match": '"2"'}, b'{"ignored": true}'),
     ("DELETE", "/api/v1/projects/123", AUTH, b""),
     (
@@ -107,10 +104,8 @@ CASES: list[Case] = [
     ("PATCH", f"/api/v1/tasks/{T}", JSON, b'{"title": null}'),
     ("PATCH", f"/api/v1/tasks/{T}", JSON, b'{"description": null}'),
     ("DELETE", f"/api/v1/tasks/{T}", AUTH, b""),
-    ("PUT", f"/api/v1/tasks/{T}/tags/{G}", AUTH, b""),
     ("PUT", f"/api/v1/tasks/{T}/tags/zzz", AUTH, b""),
     ("DELETE", f"/api/v1/tasks/{T}/tags/{G}", AUTH, b""),
-    ("POST", "/api/v1/tags", JSON, b'{"name": "Urgent", "color": "#ff0000"}'),
     ("POST", "/api/v1/tags", JSON, b'{"name": "Urgent", "color": "red"}'),
     ("PATCH", f"/api/v1/tags/{G}", JSON, b'{"color": "#00ff00"}'),
     ("DELETE", f"/api/v1/tags/{G}", AUTH, b""),
@@ -148,54 +143,51 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
-def _with_state(app: FastAPI) -> FastAPI:
-    app.state.tokens = TokenCache(TokenRules(JWT_SECRET))
+def _settings(on: bool) -> Settings:
+    return Settings(
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        nats_url="nats://127.0.0.1:1",
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        query_cache_megabytes=0,
+        min_position_wait_seconds=0.01,
+        fast_paths_off="" if on else "plain_routes",
+    )
+
+
+def _command_app(on: bool) -> FastAPI:
+    app = command_app.create_app(_settings(on))
     app.state.application = _UseCases()
     app.state.commands = _EchoingCommands()
     return app
 
 
-def _command_app() -> FastAPI:
-    settings = Settings(
-        database_url="postgresql://nobody@127.0.0.1:1/none",
-        nats_url="nats://127.0.0.1:1",
-        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
-    )
-    return _with_state(create_app(settings))
+@pytest.fixture(scope="module")
+def clients() -> Iterator[tuple[TestClient, TestClient]]:
+    yield TestClient(_command_app(True)), TestClient(_command_app(False))
 
 
-def _command_routes(app: FastAPI) -> list[CommandRoute]:
-    return [r for r in app.router.routes if isinstance(r, CommandRoute)]
+@pytest.mark.parametrize("create_app", [command_app.create_app, query_app.create_app])
+def test_the_openapi_document_is_the_same_on_and_off(create_app: Any) -> None:
+    assert create_app(_settings(True)).openapi() == create_app(_settings(False)).openapi()
 
 
-def _as_fastapi_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
-    """The same endpoints as plain APIRoutes, read by FastAPI's own handler."""
-    return [
-        APIRoute(r.path, r.endpoint, methods=list(r.methods or ()))
-        for r in routes
-        if isinstance(r, APIRoute)
+def test_every_command_and_every_read_of_one_object_is_a_plain_route() -> None:
+    commands, reads = _command_app(True).router.routes, _query_app(True).router.routes
+    assert len(_plain_paths(commands, CallDep)) == 11
+    assert _plain_paths(reads, ReadDep) == [
+        "/api/v1/projects/{project_id}",
+        "/api/v1/tasks/{task_id}",
+        "/api/v1/tags/{tag_id}",
     ]
 
 
-def _reference_app(routes: list[CommandRoute]) -> FastAPI:
-    app = FastAPI()
-    install_problem_handlers(app)
-    install_domain_errors(app)
-    app.router.routes.extend(_as_fastapi_routes(routes))
-    return _with_state(app)
-
-
-@pytest.fixture(scope="module")
-def clients() -> Iterator[tuple[TestClient, TestClient]]:
-    app = _command_app()
-    yield TestClient(app), TestClient(_reference_app(_command_routes(app)))
-
-
-def test_every_command_route_is_read_by_command_route() -> None:
-    routes = _command_routes(_command_app())
-    assert len(routes) == 11
-    for route in routes:
-        assert Shape.of(route.endpoint, set(route.param_convertors), CallDep), route.path
+def _plain_paths(routes: Sequence[BaseRoute], dependency: object) -> list[str]:
+    return [
+        route.path
+        for route in routes
+        if isinstance(route, PlainRoute)
+        and Shape.of(route.endpoint, set(route.param_convertors), dependency) is not None
+    ]
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), CASES)
@@ -224,15 +216,6 @@ def read_by_plain_route(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(Shape, "arguments", recorded)
     return read
-
-
-def test_plain_commands_do_not_go_through_fastapis_handler(
-    clients: tuple[TestClient, TestClient], read_by_plain_route: list[bool]
-) -> None:
-    ours, _ = clients
-    for method, path, headers, body in PLAIN:
-        assert ours.request(method, path, headers=headers, content=body).status_code == 201
-    assert read_by_plain_route == [True] * len(PLAIN)
 
 
 MISSING = uuid4()
@@ -280,44 +263,23 @@ async def _tag(objects: str, tenant_id: UUID, tag_id: UUID) -> str | None:
     return _found("tag", objects, tenant_id, tag_id)
 
 
-def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.router.routes[:0] = list(routes)
+def _query_app(on: bool) -> FastAPI:
+    app = query_app.create_app(_settings(on))
     watcher = PositionWatcher("never connected", ResponseCache(1 << 20))
     watcher.position = 10
-    app.state.tokens = TokenCache(TokenRules(JWT_SECRET))
     app.state.watcher = watcher
     app.state.pool = "the pool, for lists"
     app.state.objects = "the batched reads of one object"
-    app.state.min_position_wait = 0.01
     return app
 
 
 @pytest.fixture(scope="module")
 def read_clients() -> Iterator[tuple[TestClient, TestClient]]:
-    routes = [r for m in (projects, tasks, tags) for r in m.router.routes]
-    assert all(isinstance(r, ReadRoute) for r in routes)
-    reference = _as_fastapi_routes(routes)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(queries, "project_with_tasks", _project)
         patch.setattr(queries, "task", _task)
         patch.setattr(queries, "tag", _tag)
-        yield TestClient(_read_app(routes)), TestClient(_read_app(reference))
-
-
-def test_reads_of_one_object_are_read_by_read_route() -> None:
-    plain = [
-        r.path
-        for m in (projects, tasks, tags)
-        for r in m.router.routes
-        if isinstance(r, APIRoute) and Shape.of(r.endpoint, set(r.param_convertors), ReadDep)
-    ]
-    assert plain == [
-        "/api/v1/projects/{project_id}",
-        "/api/v1/tasks/{task_id}",
-        "/api/v1/tags/{tag_id}",
-    ]
+        yield TestClient(_query_app(True)), TestClient(_query_app(False))
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), READ_CASES)
@@ -334,10 +296,16 @@ def test_read_answers_are_those_of_fastapis_own_handler(
         assert ours.headers.get(name) == reference.headers.get(name), name
 
 
-def test_plain_reads_do_not_go_through_fastapis_handler(
-    read_clients: tuple[TestClient, TestClient], read_by_plain_route: list[bool]
+def test_plain_requests_are_read_by_plain_route_only_when_it_is_on(
+    clients: tuple[TestClient, TestClient],
+    read_clients: tuple[TestClient, TestClient],
+    read_by_plain_route: list[bool],
 ) -> None:
-    ours, _ = read_clients
-    for path in (f"/api/v1/projects/{P}", f"/api/v1/tasks/{T}", f"/api/v1/tags/{G}"):
-        assert ours.get(path, headers=AUTH).status_code == 200
-    assert read_by_plain_route == [True] * 3
+    for commands, reads, on in zip(clients, read_clients, (True, False), strict=True):
+        read_by_plain_route.clear()
+        for method, path, headers, body in PLAIN:
+            answer = commands.request(method, path, headers=headers, content=body)
+            assert answer.status_code == 201
+        for path in (f"/api/v1/projects/{P}", f"/api/v1/tasks/{T}", f"/api/v1/tags/{G}"):
+            assert reads.get(path, headers=AUTH).status_code == 200
+        assert read_by_plain_route == ([True] * (len(PLAIN) + 3) if on else [])

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from shared.problems import problem_responses
+from shared.problem_documents import problem_responses
 
 WRITE_RESPONSES = problem_responses(400, 401, 404, 409, 412, 422)

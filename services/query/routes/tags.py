@@ -12,7 +12,8 @@ from services.query.deps import READ_HEADERS, ReadDep, ReadRoute
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.routes.projects import NOT_MODIFIED, Limit
 from services.query.schemas import Tag, TagPage
-from shared.problems import not_found, problem_responses
+from shared.problem_documents import problem_responses
+from shared.problems import not_found
 
 router = APIRouter(
     prefix="/api/v1",

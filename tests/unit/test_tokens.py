@@ -9,9 +9,10 @@ from uuid import uuid4
 import jwt
 import pytest
 
-from shared.auth import TokenCache, TokenRules, issue_token, verify_token
+from shared.auth import TokenCache
 from shared.problems import Problem
 from shared.settings import Settings
+from shared.tokens import TokenRules, issue_token, verify_token
 
 SECRET = "unit-test-secret-long-enough-for-hs256!"
 RULES = TokenRules(SECRET)
