@@ -18,8 +18,8 @@ from bench.stack import servers, services
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.project import Project
+from services.command.recording.group_commit import BatchWriter
 from services.command.relay import Relay
-from services.command.writer import BatchWriter
 from shared.auth import issue_token
 from shared.background import background
 from shared.database import DatabaseAddress

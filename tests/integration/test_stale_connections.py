@@ -1,7 +1,7 @@
 """Connections that PostgreSQL ended (a restart, a failover; here pg_terminate_backend,
 which a client sees the same way) never fail a caller: the read pools, the event
 store's pool and the group-commit writer all go on over new connections. The event
-store's pool is rebuilt from the one the library made (services/command/recorder.py),
+store's pool is rebuilt from the one the library made (services/command/recording/recorder.py),
 so its settings are checked against the library's own."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
-from services.command.writer import BatchWriter
+from services.command.recording.group_commit import BatchWriter
 from shared.database import DatabaseAddress
 from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool, CheckedPool, quiet
 from tests.support import running

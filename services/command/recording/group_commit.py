@@ -1,26 +1,24 @@
 """Group commit: the commands that arrive together are recorded in one transaction.
 
-The library's recorder locks the events table through each commit, which caps one
-save per transaction at a few hundred per second. So each command process has one
-writer, on its event loop, that takes every command waiting and records them in one
-transaction: the library's table lock, one insert, one commit (durable before any of
-them is answered). Each command keeps its own optimistic concurrency (changes.Batch);
-a rejected command leaves the batch with its own error and the others are recorded
-without it.
+It replaces the library's own way, one `Application.save()` per command in a
+transaction of its own (library_saves.py, what GROUP_COMMIT off brings back): the
+library's recorder locks the events table through each commit, which caps one save per
+transaction at a few hundred per second. So each command process has one writer, on
+its event loop, that takes every command waiting and records them in one transaction:
+the library's table lock, one insert, one commit (durable before any of them is
+answered). Each command keeps its own optimistic concurrency (batch.py); a rejected
+command leaves the batch with its own error and the others are recorded without it.
 
 A batch takes the commands waiting only once it holds the table lock. The processes'
 batches hold that lock in turn, each through its commit's fsync, so the wait for it
 is when most commands arrive: taken after it, they join the batch instead of queueing
-behind it. Here, at 32 clients on two processes, batches grew from about 6 commands
-to about 12, and throughput from about 1,250 to about 1,600 commands/s.
+behind it.
 
 The writer speaks to PostgreSQL itself, through an async connection, rather than
-through the library's synchronous recorder on a thread: handing every command to a
-thread and its answer back, under one GIL, held two workers at about 1,150 commands/s
-at 32 clients here, against about 1,250 on the loop. It writes exactly what the
-recorder writes (its lock statements, its NOTIFY, our array insert, events encoded by
-the application's mapper); `TaskstreamApplication.record` remains the synchronous
-path for tools and tests.
+through the library's synchronous recorder on a thread, which would hand every command
+to a thread and its answer back under one GIL. It writes exactly what the recorder
+writes (shared/stored_events/recording.py: its lock statements, its NOTIFY, the array
+insert, events encoded by the application's mapper).
 """
 
 from __future__ import annotations
@@ -30,12 +28,15 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import sql
 
 from services.command.application import TaskstreamApplication
-from services.command.changes import Batch, Change, Rejected, Rows, Stale
-from services.command.recorder import INSERT_EVENTS
+from services.command.recording import statements
+from services.command.recording.batch import Batch
+from services.command.recording.changes import Change
+from services.command.recording.refusals import Rejected, Stale
+from services.command.recording.statements import Rows
 from shared.pools import CONNECT_TIMEOUT
+from shared.stored_events.recording import INSERT_EVENTS, columns, transaction_opening
 from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
@@ -72,14 +73,7 @@ class BatchWriter:
         self._pending: list[_Pending] = []
         self._arrived = asyncio.Event()
         self._conn: Conn | None = None
-        recorder = app.recorder
-        notify = sql.SQL("NOTIFY {}").format(
-            sql.Identifier(recorder.channel_name)  # type: ignore[attr-defined]
-        )
-        # One message: each message sent to PostgreSQL costs far more CPU here than the
-        # statements in it (about 140 us against a few), and NOTIFY waits for the commit.
-        lock: list[sql.Composable] = list(recorder.lock_table_statements)  # type: ignore[attr-defined]
-        self._open = sql.SQL("; ").join([sql.SQL("BEGIN"), *lock, notify])
+        self._open = transaction_opening(app.recorder)
         self.batches = 0
         self.commands = 0
 
@@ -193,24 +187,15 @@ class BatchWriter:
                 events = [e for change in batch.changes for e in change.events]
                 stored = [self._app.mapper.to_stored_event(e) for e in events]
                 found: dict[str, Rows] = {}
-                for name, (query, params) in batch.checks().items():
+                for name, (query, params) in statements.checks(batch).items():
                     await cur.execute(query, params, prepare=True)
                     found[name] = await cur.fetchall()
-                batch.verify(found)
-                for statement, rows in batch.writes_before_events():
+                batch.verify(statements.found(found))
+                for statement, rows in statements.writes_before_events(batch):
                     await cur.executemany(statement, rows)
-                await cur.execute(
-                    INSERT_EVENTS,
-                    (
-                        [s.originator_id for s in stored],
-                        [s.originator_version for s in stored],
-                        [s.topic for s in stored],
-                        [s.state for s in stored],
-                    ),
-                    prepare=True,
-                )
+                await cur.execute(INSERT_EVENTS, columns(stored), prepare=True)
                 ids = [int(str(row[0])) for row in await cur.fetchall()]
-                for statement, rows in batch.writes_after_events():
+                for statement, rows in statements.writes_after_events(batch):
                     await cur.executemany(statement, rows)
                 await cur.execute(b"COMMIT")
             except BaseException:
