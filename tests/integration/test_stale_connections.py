@@ -116,8 +116,8 @@ def test_the_event_store_pool_has_the_settings_the_library_gives_its_own(
     assert ours.timeout == 1.0
 
 
-def test_the_library_retries_the_reads_the_recorder_makes_once() -> None:
+def test_the_library_retries_the_calls_the_recorder_makes_once() -> None:
     """If a new version stops retrying these, the recorder's overrides can go."""
-    for name in ("select_events", "max_notification_id"):
+    for name in ("select_events", "max_notification_id", "insert_events"):
         decorated = getattr(PostgresApplicationRecorder, name)
         assert inspect.unwrap(decorated) is not decorated, name

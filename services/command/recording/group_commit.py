@@ -35,17 +35,16 @@ from services.command.recording.batch import Batch
 from services.command.recording.changes import Change
 from services.command.recording.refusals import Rejected, Stale
 from services.command.recording.statements import Rows
-from shared.pools import CONNECT_TIMEOUT
+from services.command.recording.writer_connection import (
+    IDLE_IN_TRANSACTION_TIMEOUT,
+    Conn,
+    WriterConnection,
+)
 from shared.stored_events.recording import INSERT_EVENTS, columns, transaction_opening
 from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
-# A writer stalled inside its transaction (a frozen process, a blocked loop) would hold
-# the events table's lock and stop every command process; PostgreSQL ends its session
-# after this long instead. Other writers give up waiting for that lock after as long.
-IDLE_IN_TRANSACTION_TIMEOUT = 5.0
-Conn = psycopg.AsyncConnection[tuple[object, ...]]
 
 
 @dataclass
@@ -65,14 +64,11 @@ class BatchWriter:
         connect_timeout: float = 1.0,
     ) -> None:
         self._app = app
-        self._conninfo = conninfo
         self._max_batch = max_batch
-        self._idle_timeout_ms = int(idle_timeout * 1000)
-        self._connect_timeout = connect_timeout
         self._began = False
         self._pending: list[_Pending] = []
         self._arrived = asyncio.Event()
-        self._conn: Conn | None = None
+        self._conn = WriterConnection(conninfo, idle_timeout, connect_timeout)
         self._open = transaction_opening(app.recorder)
         self.batches = 0
         self.commands = 0
@@ -93,8 +89,7 @@ class BatchWriter:
                 while self._pending:
                     await self._record(self._take(self._max_batch), gather=True)
         finally:
-            if self._conn is not None:
-                await self._conn.close()
+            await self._conn.drop()
 
     def _take(self, room: int) -> list[_Pending]:
         group = [p for p in self._pending[:room] if not p.future.done()]
@@ -120,11 +115,11 @@ class BatchWriter:
             except Exception as error:
                 failure = error
                 if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
-                    await self._drop_connection()
-                elif self._conn is not None and self._conn.broken:
+                    await self._conn.drop()
+                elif self._conn.broken:
                     # The server ended the session (e.g. its idle-in-transaction timeout):
                     # to the client, an unavailable database, worth a retry.
-                    await self._drop_connection()
+                    await self._conn.drop()
                     failure = psycopg.OperationalError(f"the writer's session ended: {error}")
                     failure.__cause__ = error
                     logger.warning("the writer's session ended", extra={"error": str(error)})
@@ -157,8 +152,8 @@ class BatchWriter:
         sent, and the batch is written on a new connection instead. That first
         message is the connection's check, at no cost while it is sound, where a
         check before every batch would cost a round trip each."""
-        kept = self._conn is not None and not self._conn.closed
-        conn = await self._connection()
+        kept = self._conn.kept
+        conn = await self._conn.get()
         try:
             return await self._transaction(conn, group, gather)
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
@@ -167,8 +162,8 @@ class BatchWriter:
             logger.info(
                 "the writer's connection was gone; reconnected", extra={"error": str(error)}
             )
-        await self._drop_connection()
-        return await self._transaction(await self._connection(), group, False)
+        await self._conn.drop()
+        return await self._transaction(await self._conn.get(), group, False)
 
     async def _transaction(
         self, conn: Conn, group: list[_Pending], gather: bool
@@ -204,30 +199,6 @@ class BatchWriter:
         return {
             (s.originator_id, s.originator_version): i for s, i in zip(stored, ids, strict=True)
         }
-
-    async def _connection(self) -> Conn:
-        """Opened within the service's database timeout, or an OperationalError: a
-        command is refused (503) in that time while the database is unreachable."""
-        if self._conn is None or self._conn.closed:
-            try:
-                async with asyncio.timeout(self._connect_timeout):
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self._conninfo,
-                        autocommit=True,
-                        connect_timeout=CONNECT_TIMEOUT,
-                        application_name="taskstream command writer",
-                        options=f"-c idle_in_transaction_session_timeout={self._idle_timeout_ms}",
-                    )
-            except TimeoutError as e:
-                raise psycopg.OperationalError(
-                    f"no connection to the database within {self._connect_timeout:g} s"
-                ) from e
-        return self._conn
-
-    async def _drop_connection(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
 
 
 def _fail(pending: _Pending, error: BaseException) -> None:
