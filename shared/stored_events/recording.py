@@ -71,6 +71,9 @@ def transaction_opening(recorder: ApplicationRecorder) -> sql.Composed:
 
 
 class PostgresBatchRecorder(PostgresApplicationRecorder):
+    """The library's recorder, its transaction holding the guard's checks (after the
+    table lock, so no other write slips between check and insert) and side writes."""
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -105,8 +108,7 @@ class InMemoryBatchRecorder(POPOApplicationRecorder):
 
     def version_of(self, originator_id: UUID) -> int:
         """The aggregate's last recorded version, 0 when it has none."""
-        versions = self._stored_events_index.get(str(originator_id))
-        return max(versions, default=0) if versions else 0
+        return max(self._stored_events_index.get(str(originator_id), ()), default=0)
 
 
 def in_memory_recorder(factory: InfrastructureFactory[Any]) -> ApplicationRecorder | None:
