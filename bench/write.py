@@ -1,11 +1,10 @@
-"""Write benchmark: commands through HTTP, group commit against the library's default path,
-and the relay's rate into JetStream."""
+"""Write benchmark: commands through HTTP, group commit against the library's own save per
+command (in process, as the command service records), and the relay's rate into JetStream."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +17,10 @@ from bench.stack import servers, services
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.project import Project
+from services.command.recording.group_commit import BatchWriter
+from services.command.recording.library_saves import LibrarySaves
+from services.command.recording.writer import ChangeWriter
 from services.command.relay import Relay
-from services.command.writer import BatchWriter
 from shared.background import background
 from shared.database import DatabaseAddress
 from shared.nats import connect
@@ -31,9 +32,9 @@ CLIENTS = (1, 8, 32)
 def run(workdir: Path, seconds: float) -> str:
     with servers(workdir) as (database_url, nats_url):
         with services(workdir, database_url, nats_url, ("command",)) as stack:
-            http = uvloop.run(_http_writes(stack.command_url, stack.secret, seconds))
+            http = uvloop.run(http_writes(stack.command_url, stack.secret, seconds))
         direct = [
-            ("library default: app.save() each", _in_process(database_url, seconds, False)),
+            ("library's save() each (GROUP_COMMIT off)", _in_process(database_url, seconds, False)),
             ("group commit: BatchWriter", _in_process(database_url, seconds, True)),
         ]
         relay_events, relay_rate = asyncio.run(_relay_rate(database_url, nats_url))
@@ -46,7 +47,9 @@ def run(workdir: Path, seconds: float) -> str:
     )
 
 
-async def _http_writes(url: str, secret: str, seconds: float) -> list[tuple[str, Result]]:
+async def http_writes(
+    url: str, secret: str, seconds: float, clients: tuple[int, ...] = CLIENTS
+) -> list[tuple[str, Result]]:
     token = issue_token(secret, uuid4(), 3600, "bench")
     headers = {"X-Tenant-Token": token, "Content-Type": "application/json"}
     host, port, _ = http_request("POST", f"{url}/api/v1/projects", headers)
@@ -57,65 +60,44 @@ async def _http_writes(url: str, secret: str, seconds: float) -> list[tuple[str,
 
     await run_load(host, port, request, 8, 2.0, 201)
     rows = []
-    for clients in CLIENTS:
-        print(f"  POST /projects with {clients} clients for {seconds:.0f} s …", flush=True)
-        rows.append(("POST /projects", await run_load(host, port, request, clients, seconds, 201)))
+    for count in clients:
+        print(f"  POST /projects with {count} clients for {seconds:.0f} s …", flush=True)
+        rows.append(("POST /projects", await run_load(host, port, request, count, seconds, 201)))
     return rows
 
 
 def _in_process(database_url: str, seconds: float, grouped: bool, clients: int = 32) -> Result:
-    """32 clients recording one new project each time: threads calling `app.save()`, or
-    tasks on one event loop sharing the BatchWriter, as the command service does."""
-    label = "group commit" if grouped else "library default"
+    """32 clients on one event loop, each deciding a new project and recording it as the
+    command service does: through the BatchWriter, or the library's save() on a thread."""
+    label = "group commit" if grouped else "library's save()"
     print(f"  {label} with {clients} clients for {seconds:.0f} s …", flush=True)
     address = DatabaseAddress.parse(database_url)
     app = TaskstreamApplication(env=address.eventsourcing_env(40, 0))
     result = Result(clients, seconds)
     ctx = Context(uuid4(), "bench", datetime.now(UTC))
     try:
-        if grouped:
-            uvloop.run(_grouped(app, address.conninfo(), ctx, result))
-        else:
-            _threads(app, ctx, result)
+        uvloop.run(_record(app, address.conninfo() if grouped else None, ctx, result))
     finally:
         app.close()
     return result
 
 
-def _threads(app: TaskstreamApplication, ctx: Context, result: Result) -> None:
-    lock = threading.Lock()
-    deadline = time.perf_counter() + result.seconds
-
-    def client() -> None:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            app.save(Project.create(ctx, uuid4(), "bench", None))
-            elapsed = time.perf_counter() - started
-            with lock:
-                result.latencies.append(elapsed)
-
-    threads = [threading.Thread(target=client) for _ in range(result.clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - started
-
-
-async def _grouped(app: TaskstreamApplication, conninfo: str, ctx: Context, result: Result) -> None:
-    writer = BatchWriter(app, conninfo)
+async def _record(
+    app: TaskstreamApplication, conninfo: str | None, ctx: Context, result: Result
+) -> None:
+    """Through a BatchWriter on `conninfo`, or (None) the library's save() per command."""
+    batch_writer = BatchWriter(app, conninfo) if conninfo else None
+    writer: ChangeWriter = batch_writer or LibrarySaves(app)
     deadline = time.perf_counter() + result.seconds
 
     async def client() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            decision = app.create_project(ctx, uuid4(), "bench", None)
-            await writer.record(decision.change)
+            await writer.record(app.create_project(ctx, uuid4(), "bench", None).change)
             result.latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    async with background(writer.run()):
+    async with background(*([batch_writer.run()] if batch_writer else [])):
         await asyncio.gather(*(client() for _ in range(result.clients)))
     result.seconds = time.perf_counter() - started
 

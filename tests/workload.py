@@ -6,9 +6,11 @@ import random
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from services.command.application import UNSET, TaskEdit, TaskstreamApplication
+from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.task import Status
+from services.command.use_cases.decision import UNSET
+from services.command.use_cases.tasks import TaskEdit
 
 # Text that JSON escapes or that is not ASCII: every decoder of the stored events
 # (the relay, the projector, the rebuild) must read it back the same.

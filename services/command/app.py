@@ -14,13 +14,16 @@ from services.command import metrics as command_metrics
 from services.command.application import TaskstreamApplication
 from services.command.errors import install_domain_errors
 from services.command.handling import Commands
-from services.command.idempotency import purge_expired
+from services.command.recording.group_commit import BatchWriter
+from services.command.recording.idempotency import purge_expired
+from services.command.recording.library_saves import LibrarySaves
+from services.command.recording.writer import ChangeWriter
 from services.command.routes import projects, tags, tasks
-from services.command.writer import BatchWriter
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
+from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.problem_documents import document_problems
@@ -48,14 +51,20 @@ def create_app(settings: Settings) -> FastAPI:
         application = TaskstreamApplication(
             env=address.eventsourcing_env(POOL_SIZE, POOL_OVERFLOW, timeout)
         )
-        writer = BatchWriter(application, address.conninfo(), connect_timeout=timeout)
+        batch_writer = (
+            BatchWriter(application, address.conninfo(), connect_timeout=timeout)
+            if settings.fast(FastPath.GROUP_COMMIT)
+            else None
+        )
+        writer: ChangeWriter = batch_writer or LibrarySaves(application)
         probes = Probes(address.conninfo(), nats_url, "command")
         app.state.application = application
         app.state.writer = writer
         app.state.commands = Commands(application, writer)
         app.state.probes = probes
         try:
-            async with background(writer.run(), _purge_idempotency_keys(application), probes.run()):
+            loops = [batch_writer.run()] if batch_writer else []
+            async with background(*loops, _purge_idempotency_keys(application), probes.run()):
                 yield
         finally:
             application.close()

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.handling import Commands
-from services.command.idempotency import KeyedRequest, keyed_request
+from services.command.recording.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
 from shared.headers import natural
 from shared.plain_routes import PlainRoute

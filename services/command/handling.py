@@ -1,4 +1,4 @@
-"""Running a command: decide, record through the batch writer, answer; retry when stale.
+"""Running a command: decide, record through the writer, answer; retry when stale.
 
 Without If-Match, a write that loses a race is decided again on fresh state instead
 of being lost or refused; after a few rounds of contention it is answered 409.
@@ -19,11 +19,12 @@ from uuid import UUID
 from anyio import to_thread
 from fastapi import Response
 
-from services.command.application import Decision, TaskstreamApplication
-from services.command.changes import KeyUsed, Stale
+from services.command.application import TaskstreamApplication
 from services.command.domain.errors import Conflict
-from services.command.idempotency import KeyedRequest, Replay, find_replay
-from services.command.writer import BatchWriter
+from services.command.recording.idempotency import KeyedRequest, Replay, find_replay
+from services.command.recording.refusals import KeyUsed, Stale
+from services.command.recording.writer import ChangeWriter
+from services.command.use_cases.decision import Decision
 
 MAX_ATTEMPTS = 25
 
@@ -46,7 +47,7 @@ Render = Callable[[Decision[Any]], Answer]
 
 
 class Commands:
-    def __init__(self, app: TaskstreamApplication, writer: BatchWriter) -> None:
+    def __init__(self, app: TaskstreamApplication, writer: ChangeWriter) -> None:
         self._app = app
         self._writer = writer
         self._locks: weakref.WeakValueDictionary[UUID, asyncio.Lock] = weakref.WeakValueDictionary()

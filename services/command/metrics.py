@@ -7,7 +7,7 @@ import asyncio
 
 from fastapi import Request
 
-from services.command.writer import BatchWriter
+from services.command.recording.writer import ChangeWriter
 from shared.health import Probes
 from shared.metrics import Readings
 from shared.pipeline_positions import store_position, stream_tail
@@ -32,7 +32,7 @@ async def gather(request: Request) -> Readings:
         "Event positions recorded but not yet published",
         store - published if store is not None and published is not None else None,
     )
-    writer: BatchWriter = state.writer
+    writer: ChangeWriter = state.writer
     readings.counter(
         "taskstream_commands_recorded", "Commands recorded by this worker", writer.commands
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.command.application import Decision
 from services.command.domain.project import Project
 from services.command.domain.tag import Tag
 from services.command.domain.task import Task
 from services.command.handling import Answer
 from services.command.schemas import NewProjectOut, ProjectOut, TagOut, TagRef, TaskOut
+from services.command.use_cases.decision import Decision
 
 
 def _etag(version: int) -> dict[str, str]:

@@ -14,9 +14,10 @@ import psycopg
 import pytest
 
 from services.command.application import TaskstreamApplication
-from services.command.changes import Change, Stale
 from services.command.domain.base import Context
-from services.command.writer import BatchWriter
+from services.command.recording.changes import Change
+from services.command.recording.group_commit import BatchWriter
+from services.command.recording.refusals import Stale
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from tests.support import eventually, running
 

@@ -12,11 +12,12 @@ import psycopg
 import pytest
 
 from services.command import relay as relay_module
-from services.command.application import UNSET, TaskstreamApplication
+from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.envelopes import decode_row
 from services.command.outgoing import encode_row
 from services.command.relay import Relay
+from services.command.use_cases.decision import UNSET
 from services.dev.nats import EmbeddedNats
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.events import EVENT_AGGREGATES, EventEnvelope

@@ -1,7 +1,7 @@
 """Connections that PostgreSQL ended (a restart, a failover; here pg_terminate_backend,
 which a client sees the same way) never fail a caller: the read pools, the event
 store's pool and the group-commit writer all go on over new connections. The event
-store's pool is rebuilt from the one the library made (services/command/recorder.py),
+store's pool is rebuilt from the one the library made (services/command/recording/recorder.py),
 so its settings are checked against the library's own."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
-from services.command.writer import BatchWriter
+from services.command.recording.group_commit import BatchWriter
 from shared.database import DatabaseAddress
 from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool, CheckedPool, quiet
 from tests.support import running, until
@@ -117,8 +117,8 @@ def test_the_event_store_pool_has_the_settings_the_library_gives_its_own(
     assert ours.timeout == 1.0
 
 
-def test_the_library_retries_the_reads_the_recorder_makes_once() -> None:
+def test_the_library_retries_the_calls_the_recorder_makes_once() -> None:
     """If a new version stops retrying these, the recorder's overrides can go."""
-    for name in ("select_events", "max_notification_id"):
+    for name in ("select_events", "max_notification_id", "insert_events"):
         decorated = getattr(PostgresApplicationRecorder, name)
         assert inspect.unwrap(decorated) is not decorated, name

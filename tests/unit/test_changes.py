@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from services.command.changes import Change
 from services.command.domain.base import Context, TenantAggregate
 from services.command.domain.project import Project
+from services.command.recording.changes import Change
 
 CTX = Context(uuid4(), "test", datetime.now(UTC))
 

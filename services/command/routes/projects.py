@@ -8,10 +8,10 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 
 from services.command import rendering
-from services.command.application import UNSET
 from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import WRITE_RESPONSES
 from services.command.schemas import CreateProject, NewProjectOut, ProjectOut, UpdateProject
+from services.command.use_cases.decision import UNSET
 
 router = APIRouter(
     prefix="/api/v1", tags=["projects"], responses=WRITE_RESPONSES, route_class=CommandRoute

@@ -8,10 +8,11 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 
 from services.command import rendering
-from services.command.application import UNSET, TaskEdit
 from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import WRITE_RESPONSES
 from services.command.schemas import CreateTask, TaskOut, UpdateTask
+from services.command.use_cases.decision import UNSET
+from services.command.use_cases.tasks import TaskEdit
 
 router = APIRouter(
     prefix="/api/v1", tags=["tasks"], responses=WRITE_RESPONSES, route_class=CommandRoute

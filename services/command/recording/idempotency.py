@@ -1,7 +1,7 @@
 """Idempotency-Key on POST: the same key and body within 24 h get the first answer again.
 
-The answer is stored by the batch writer in the transaction that records the
-command's events (changes.StoredAnswer), so there is no window in which a command
+The answer is stored in the transaction that records the command's events
+(changes.StoredAnswer, written by statements.py), so there is no window in which a command
 is recorded but its key is not, or the reverse.
 """
 
@@ -15,7 +15,7 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from services.command.changes import StoredAnswer
+from services.command.recording.changes import StoredAnswer
 from shared.problems import Problem
 
 MAX_KEY_LENGTH = 255

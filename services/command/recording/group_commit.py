@@ -1,26 +1,24 @@
 """Group commit: the commands that arrive together are recorded in one transaction.
 
-The library's recorder locks the events table through each commit, which caps one
-save per transaction at a few hundred per second. So each command process has one
-writer, on its event loop, that takes every command waiting and records them in one
-transaction: the library's table lock, one insert, one commit (durable before any of
-them is answered). Each command keeps its own optimistic concurrency (changes.Batch);
-a rejected command leaves the batch with its own error and the others are recorded
-without it.
+It replaces the library's own way, one `Application.save()` per command in a
+transaction of its own (library_saves.py, what GROUP_COMMIT off brings back): the
+library's recorder locks the events table through each commit, which caps one save per
+transaction at a few hundred per second. So each command process has one writer, on
+its event loop, that takes every command waiting and records them in one transaction:
+the library's table lock, one insert, one commit (durable before any of them is
+answered). Each command keeps its own optimistic concurrency (batch.py); a rejected
+command leaves the batch with its own error and the others are recorded without it.
 
 A batch takes the commands waiting only once it holds the table lock. The processes'
 batches hold that lock in turn, each through its commit's fsync, so the wait for it
 is when most commands arrive: taken after it, they join the batch instead of queueing
-behind it. Here, at 32 clients on two processes, batches grew from about 6 commands
-to about 12, and throughput from about 1,250 to about 1,600 commands/s.
+behind it.
 
 The writer speaks to PostgreSQL itself, through an async connection, rather than
-through the library's synchronous recorder on a thread: handing every command to a
-thread and its answer back, under one GIL, held two workers at about 1,150 commands/s
-at 32 clients here, against about 1,250 on the loop. It writes exactly what the
-recorder writes (its lock statements, its NOTIFY, our array insert, events encoded by
-the application's mapper); `TaskstreamApplication.record` remains the synchronous
-path for tools and tests.
+through the library's synchronous recorder on a thread, which would hand every command
+to a thread and its answer back under one GIL. It writes exactly what the recorder
+writes (shared/stored_events/recording.py: its lock statements, its NOTIFY, the array
+insert, events encoded by the application's mapper).
 """
 
 from __future__ import annotations
@@ -30,21 +28,23 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import sql
 
 from services.command.application import TaskstreamApplication
-from services.command.changes import Batch, Change, Rejected, Rows, Stale
-from services.command.recorder import INSERT_EVENTS
-from shared.pools import CONNECT_TIMEOUT
+from services.command.recording import statements
+from services.command.recording.batch import Batch
+from services.command.recording.changes import Change
+from services.command.recording.refusals import Rejected, Stale
+from services.command.recording.statements import Rows
+from services.command.recording.writer_connection import (
+    IDLE_IN_TRANSACTION_TIMEOUT,
+    Conn,
+    WriterConnection,
+)
+from shared.stored_events.recording import INSERT_EVENTS, columns, transaction_opening
 from shared.transactions import roll_back
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
-# A writer stalled inside its transaction (a frozen process, a blocked loop) would hold
-# the events table's lock and stop every command process; PostgreSQL ends its session
-# after this long instead. Other writers give up waiting for that lock after as long.
-IDLE_IN_TRANSACTION_TIMEOUT = 5.0
-Conn = psycopg.AsyncConnection[tuple[object, ...]]
 
 
 @dataclass
@@ -64,22 +64,12 @@ class BatchWriter:
         connect_timeout: float = 1.0,
     ) -> None:
         self._app = app
-        self._conninfo = conninfo
         self._max_batch = max_batch
-        self._idle_timeout_ms = int(idle_timeout * 1000)
-        self._connect_timeout = connect_timeout
         self._began = False
         self._pending: list[_Pending] = []
         self._arrived = asyncio.Event()
-        self._conn: Conn | None = None
-        recorder = app.recorder
-        notify = sql.SQL("NOTIFY {}").format(
-            sql.Identifier(recorder.channel_name)  # type: ignore[attr-defined]
-        )
-        # One message: each message sent to PostgreSQL costs far more CPU here than the
-        # statements in it (about 140 us against a few), and NOTIFY waits for the commit.
-        lock: list[sql.Composable] = list(recorder.lock_table_statements)  # type: ignore[attr-defined]
-        self._open = sql.SQL("; ").join([sql.SQL("BEGIN"), *lock, notify])
+        self._conn = WriterConnection(conninfo, idle_timeout, connect_timeout)
+        self._open = transaction_opening(app.recorder)
         self.batches = 0
         self.commands = 0
 
@@ -99,8 +89,7 @@ class BatchWriter:
                 while self._pending:
                     await self._record(self._take(self._max_batch), gather=True)
         finally:
-            if self._conn is not None:
-                await self._conn.close()
+            await self._conn.drop()
 
     def _take(self, room: int) -> list[_Pending]:
         group = [p for p in self._pending[:room] if not p.future.done()]
@@ -126,11 +115,11 @@ class BatchWriter:
             except Exception as error:
                 failure = error
                 if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
-                    await self._drop_connection()
-                elif self._conn is not None and self._conn.broken:
+                    await self._conn.drop()
+                elif self._conn.broken:
                     # The server ended the session (e.g. its idle-in-transaction timeout):
                     # to the client, an unavailable database, worth a retry.
-                    await self._drop_connection()
+                    await self._conn.drop()
                     failure = psycopg.OperationalError(f"the writer's session ended: {error}")
                     failure.__cause__ = error
                     logger.warning("the writer's session ended", extra={"error": str(error)})
@@ -163,8 +152,8 @@ class BatchWriter:
         sent, and the batch is written on a new connection instead. That first
         message is the connection's check, at no cost while it is sound, where a
         check before every batch would cost a round trip each."""
-        kept = self._conn is not None and not self._conn.closed
-        conn = await self._connection()
+        kept = self._conn.kept
+        conn = await self._conn.get()
         try:
             return await self._transaction(conn, group, gather)
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
@@ -173,8 +162,8 @@ class BatchWriter:
             logger.info(
                 "the writer's connection was gone; reconnected", extra={"error": str(error)}
             )
-        await self._drop_connection()
-        return await self._transaction(await self._connection(), group, False)
+        await self._conn.drop()
+        return await self._transaction(await self._conn.get(), group, False)
 
     async def _transaction(
         self, conn: Conn, group: list[_Pending], gather: bool
@@ -193,24 +182,15 @@ class BatchWriter:
                 events = [e for change in batch.changes for e in change.events]
                 stored = [self._app.mapper.to_stored_event(e) for e in events]
                 found: dict[str, Rows] = {}
-                for name, (query, params) in batch.checks().items():
+                for name, (query, params) in statements.checks(batch).items():
                     await cur.execute(query, params, prepare=True)
                     found[name] = await cur.fetchall()
-                batch.verify(found)
-                for statement, rows in batch.writes_before_events():
+                batch.verify(statements.found(found))
+                for statement, rows in statements.writes_before_events(batch):
                     await cur.executemany(statement, rows)
-                await cur.execute(
-                    INSERT_EVENTS,
-                    (
-                        [s.originator_id for s in stored],
-                        [s.originator_version for s in stored],
-                        [s.topic for s in stored],
-                        [s.state for s in stored],
-                    ),
-                    prepare=True,
-                )
+                await cur.execute(INSERT_EVENTS, columns(stored), prepare=True)
                 ids = [int(str(row[0])) for row in await cur.fetchall()]
-                for statement, rows in batch.writes_after_events():
+                for statement, rows in statements.writes_after_events(batch):
                     await cur.executemany(statement, rows)
                 await cur.execute(b"COMMIT")
             except BaseException:
@@ -219,30 +199,6 @@ class BatchWriter:
         return {
             (s.originator_id, s.originator_version): i for s, i in zip(stored, ids, strict=True)
         }
-
-    async def _connection(self) -> Conn:
-        """Opened within the service's database timeout, or an OperationalError: a
-        command is refused (503) in that time while the database is unreachable."""
-        if self._conn is None or self._conn.closed:
-            try:
-                async with asyncio.timeout(self._connect_timeout):
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self._conninfo,
-                        autocommit=True,
-                        connect_timeout=CONNECT_TIMEOUT,
-                        application_name="taskstream command writer",
-                        options=f"-c idle_in_transaction_session_timeout={self._idle_timeout_ms}",
-                    )
-            except TimeoutError as e:
-                raise psycopg.OperationalError(
-                    f"no connection to the database within {self._connect_timeout:g} s"
-                ) from e
-        return self._conn
-
-    async def _drop_connection(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
 
 
 def _fail(pending: _Pending, error: BaseException) -> None:

@@ -1,16 +1,12 @@
-"""The library's PostgreSQL recorder, with our batch checks inside its transaction,
-and connections that fail fast when the database does (pinned to eventsourcing 9.5).
-
-The library locks the events table in every inserting transaction so that positions
-become visible in commit order. We run the cross-aggregate checks (changes.Batch)
-right after that lock and write the side tables (tag names, idempotency answers) in
-the same transaction as the events: all of it commits, or none of it.
+"""The event store's PostgreSQL recorder, with connections that fail fast when the
+database does (pinned to eventsourcing 9.5).
 
 Its pool hands out stale connections after a PostgreSQL restart (`POSTGRES_PRE_PING`
 checks them, but with psycopg_pool's wait between failed checks, shared/pools.py), and
-it retries each read ten times, 0.2 s apart, each try waiting for the pool: more than
+it retries each call ten times, 0.2 s apart, each try waiting for the pool: more than
 2 s before a request is refused during an outage. So the recorder replaces the pool,
-before its first connection, by a `CheckedPool` of the same settings, and reads once.
+before its first connection, by a `CheckedPool` of the same settings, and reads and
+writes once. How it records a batch is shared/stored_events/recording.py's.
 """
 
 from __future__ import annotations
@@ -22,19 +18,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Connection, Cursor, sql
-from psycopg.rows import DictRow, tuple_row
+from psycopg import Connection
+from psycopg.rows import DictRow
 
-from services.command.changes import Batch
-from shared.database import EVENTS_TABLE
 from shared.pools import CONNECT_TIMEOUT, CheckedPool
-
-INSERT_EVENTS = sql.SQL(
-    "INSERT INTO {} (originator_id, originator_version, topic, state)"
-    " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
-    " RETURNING notification_id"
-).format(sql.Identifier(EVENTS_TABLE))
-
+from shared.stored_events.recording import PostgresBatchRecorder
 
 _SELECT_EVENTS: Callable[..., Sequence[StoredEvent]] = inspect.unwrap(
     PostgresApplicationRecorder.select_events
@@ -42,13 +30,12 @@ _SELECT_EVENTS: Callable[..., Sequence[StoredEvent]] = inspect.unwrap(
 _MAX_NOTIFICATION_ID: Callable[..., int | None] = inspect.unwrap(
     PostgresApplicationRecorder.max_notification_id
 )
+_INSERT_EVENTS: Callable[..., Sequence[int] | None] = inspect.unwrap(
+    PostgresApplicationRecorder.insert_events
+)
 
 
-class TaskstreamRecorder(PostgresApplicationRecorder):
-    """Inserts through arrays of plain types rather than the library's composite type:
-    the same statement shape (one INSERT ... SELECT FROM unnest, ids returned in order),
-    at a fraction of the encoding cost per event."""
-
+class TaskstreamRecorder(PostgresBatchRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
@@ -69,27 +56,10 @@ class TaskstreamRecorder(PostgresApplicationRecorder):
     def max_notification_id(self) -> int | None:
         return _MAX_NOTIFICATION_ID(self)
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        batch: Batch | None = kwargs.get("batch")
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        if batch is not None:
-            with curs.connection.cursor(row_factory=tuple_row) as side:
-                batch.check_and_write_before(side)
-        curs.execute(
-            INSERT_EVENTS,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
-        if batch is not None:
-            with curs.connection.cursor(row_factory=tuple_row) as side:
-                batch.write_after(side)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return _INSERT_EVENTS(self, stored_events, **kwargs)
 
 
 def checked_pool(datastore: PostgresDatastore) -> CheckedPool[Connection[DictRow]]:
