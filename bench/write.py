@@ -18,7 +18,7 @@ from bench.stack import servers, services
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.project import Project
-from services.command.relay import Relay
+from services.command.publishing.relay import Relay
 from services.command.writer import BatchWriter
 from shared.auth import issue_token
 from shared.background import background

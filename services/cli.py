@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(settings: Settings, _: argparse.Namespace) -> int:
-    from services.command.relay import run_relay
+    from services.command.publishing.relay import run_relay
     from shared.serving import serve
 
     _check_service_settings(settings)
@@ -144,7 +144,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _republish(settings: Settings, args: argparse.Namespace) -> int:
-    from services.command.republish import republish
+    from services.command.publishing.republish import republish
     from shared.database import DatabaseAddress
 
     if args.start < 1:

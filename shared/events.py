@@ -95,34 +95,14 @@ class EventEnvelope:
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_cloudevent(), separators=(",", ":")).encode()
 
-    @classmethod
-    def from_bytes(cls, payload: bytes) -> EventEnvelope:
-        event = _json_object(payload)
-        identity = Identity.of(event)
-        try:
-            actor = event.get("actor")
-            return cls(
-                id=UUID(identity.id),
-                type=identity.type,
-                tenant_id=UUID(identity.tenant_id),
-                position=identity.position,
-                aggregate_id=UUID(identity.aggregate_id),
-                aggregate_version=identity.aggregate_version,
-                time=datetime.fromisoformat(event["time"]),
-                actor=str(actor) if actor is not None else None,
-                data=event["data"],
-            )
-        except KeyError as e:
-            raise InvalidEnvelope(f"missing attribute {e.args[0]!r}") from e
-        except (TypeError, ValueError) as e:
-            raise InvalidEnvelope(f"malformed attribute: {e}") from e
-
 
 class Identity(NamedTuple):
     """What names a published event, as the message spells it: the attributes the event
     store can confirm (same id, type, tenant, position, aggregate and version). Ids are
-    kept as the strings they arrived as; the store spells them canonically. (A tuple:
-    the projector reads one per message.)"""
+    kept as the strings they arrived as; the store spells them canonically. This is how
+    a CloudEvent from the stream is read, by the projector, the relay's reconciling and
+    /metrics alike; its data is never trusted, only checked against the store. (A
+    tuple: the projector reads one per message.)"""
 
     id: str
     type: str

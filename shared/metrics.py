@@ -22,7 +22,7 @@ from nats.errors import Error as NatsError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from shared.events import EventEnvelope, InvalidEnvelope
+from shared.events import Identity, InvalidEnvelope
 from shared.pools import AsyncPool
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ async def stream_tail(nc: Client | None, stream: str) -> StreamTail | None:
         if info.state.messages:
             message = await js.get_msg(stream, seq=last)
             try:
-                position = EventEnvelope.from_bytes(message.data or b"").position
+                position = Identity.from_bytes(message.data or b"").position
             except InvalidEnvelope:
                 position = 0
         return StreamTail(float(last), float(position))

@@ -14,10 +14,9 @@ from uuid import uuid4
 import httpx
 
 from shared.auth import issue_token
-from shared.events import EventEnvelope
 from tests.conftest import JWT_SECRET
 from tests.e2e.conftest import Stack
-from tests.support import read_model, rebuilt_read_model, stream_messages
+from tests.support import published_event, read_model, rebuilt_read_model, stream_messages
 
 
 class KeyedLoad:
@@ -87,7 +86,7 @@ def assert_exactly_once(stack: Stack, load: KeyedLoad) -> None:
     assert sorted(listed) == sorted(p["id"] for p in load.made)
 
     published = asyncio.run(stream_messages(stack.nats_url))
-    positions = [EventEnvelope.from_bytes(m.data).position for m in published]
+    positions = [published_event(m.data).position for m in published]
     assert positions == sorted({int(p["position"]) for p in load.made})
     assert not stack.dead(), f"services died (exit codes): {stack.dead()}"
 

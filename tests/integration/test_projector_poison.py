@@ -21,7 +21,7 @@ import pytest
 
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
-from shared.event_ids import event_id
+from shared.event_ids import event_id_text
 from shared.events import EventEnvelope
 from tests.integration.test_projector import rows
 from tests.stored import Message, publish, store_events
@@ -42,7 +42,7 @@ def event(
     **data: Any,
 ) -> EventEnvelope:
     return EventEnvelope(
-        id=event_id(aggregate_id, version),
+        id=UUID(event_id_text(str(aggregate_id), version)),
         type=kind,
         tenant_id=tenant,
         position=position,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nats.aio.msg import Msg
 
-from services.command import wire
+from services.command.publishing import wire
 from shared.nats import connect
 
 SUBJECT = "taskstream.events.7c1f0c2e-3a2b-4f5e-9d6a-1b2c3d4e5f60.project.ProjectCreated"

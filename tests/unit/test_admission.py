@@ -21,7 +21,7 @@ TIME = "2026-03-01T00:00:00+00:00"
 
 def row(position: int, aggregate: str, version: int, kind: str = "ProjectRenamed") -> Row:
     """A stored event as the store's query spells it (bulk.EVENT_COLUMNS)."""
-    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 4)
+    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 6)
 
 
 def message(stored: Row, sequence: int, **changes: Any) -> Incoming:

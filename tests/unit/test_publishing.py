@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from nats.js.errors import APIError
 
-from services.command.publishing import PublishRefused, Refusal, interpret
+from services.command.publishing.batches import PublishRefused, Refusal, interpret
 
 AFTER, SIZE = 40, 3
 

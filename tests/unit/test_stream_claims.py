@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from services.command.reconcile import claim_of
+from services.command.publishing.reconcile import claim_of
 
 EVENT = {
     "specversion": "1.0",

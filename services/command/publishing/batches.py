@@ -22,7 +22,7 @@ next batch meanwhile (relay.py).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import Any
 
@@ -33,14 +33,16 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import Header
 from nats.js.errors import APIError, NoStreamResponseError
 
-from services.command import wire
-from services.command.outgoing import Outgoing
+from services.command.publishing.encoding import Outgoing
 
 # JetStream's limit on the messages in one atomic batch (ADR-50).
 MAX_BATCH = 1000
 WRONG_LAST_SEQUENCE = 10071
 DUPLICATE_IN_BATCH = 10201
 NO_RESPONDERS = "503"
+Message = tuple[str, dict[str, str], bytes]
+"""A message before its batch's commit: subject, headers, payload."""
+PublishAll = Callable[[Client, list[Message]], Awaitable[None]]
 
 
 class Refusal(Enum):
@@ -68,20 +70,35 @@ class Sent:
         self.size = size
 
 
-async def send_batch(nc: Client, after: int, batch: Sequence[Outgoing], *, with_ids: bool) -> Sent:
+async def publish_each(nc: Client, messages: list[Message]) -> None:
+    """nats-py's own way to send a batch's messages before its commit: one
+    `Client.publish` each (wire.py's `publish_all` is the fast path that replaces it)."""
+    for subject, headers, payload in messages:
+        await nc.publish(subject, payload, headers=headers)
+
+
+async def send_batch(
+    nc: Client,
+    after: int,
+    batch: Sequence[Outgoing],
+    *,
+    with_ids: bool,
+    publish_all: PublishAll = publish_each,
+) -> Sent:
     """Sends `batch` to land right after stream sequence `after`, for `confirm`. Without
-    ids, JetStream's duplicate window cannot refuse any of it."""
+    ids, JetStream's duplicate window cannot refuse any of it. `publish_all` sends the
+    messages before the commit."""
     if not 0 < len(batch) <= MAX_BATCH:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} events, not {len(batch)}")
     batch_id = uuid.uuid4().hex
     expected = {"Nats-Expected-Last-Sequence": str(after)}
     *body, final = batch
-    frames = []
+    messages = []
     for number, message in enumerate(body, 1):
         head = _headers(batch_id, number, message, with_ids) | (expected if number == 1 else {})
-        frames.append(wire.frame(message.subject, wire.header_block(head), message.payload))
-    if frames:
-        await wire.write(nc, frames)
+        messages.append((message.subject, head, message.payload))
+    if messages:
+        await publish_all(nc, messages)
     inbox = nc.new_inbox()
     sub = await nc.subscribe(inbox, max_msgs=1)
     commit = _headers(batch_id, len(batch), final, with_ids) | {"Nats-Batch-Commit": "1"}

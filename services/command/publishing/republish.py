@@ -17,9 +17,9 @@ import time
 
 import psycopg
 
-from services.command import republish_queue
-from services.command.lease import DEFAULT_LEASE_SECONDS
-from services.command.relay import Relay
+from services.command.publishing import republish_queue
+from services.command.publishing.lease import DEFAULT_LEASE_SECONDS
+from services.command.publishing.relay import Relay
 from shared.background import background
 from shared.database import EVENTS_TABLE
 

@@ -29,23 +29,17 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from psycopg import sql
 
-from services.command.lease import Cursor
-from services.command.outgoing import encode_row
+from services.command.publishing.encoding import encode_row
+from services.command.publishing.lease import Cursor
 from shared.database import EVENTS_TABLE
-from shared.events import SOURCE
+from shared.events import Identity, InvalidEnvelope
+from shared.stored_events.decoding import STATE_AFTER, STATE_COLUMNS
 
 logger = logging.getLogger(__name__)
 PAGE = 1000
-_MAX_POSITION = 2**63 - 1
-_IDENTITY = ("id", "position", "type", "tenantid", "aggregateid", "aggregateversion")
-_AFTER = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
-    " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-).format(sql.Identifier(EVENTS_TABLE))
-_AT = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
-    " WHERE notification_id = ANY(%s)"
-).format(sql.Identifier(EVENTS_TABLE))
+_AT = sql.SQL("SELECT {} FROM {} WHERE notification_id = ANY(%s)").format(
+    STATE_COLUMNS, sql.Identifier(EVENTS_TABLE)
+)
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 
@@ -55,12 +49,15 @@ class Claim:
 
     sequence: int
     subject: str
-    position: int
-    identity: tuple[object, ...]
+    identity: Identity
+
+    @property
+    def position(self) -> int:
+        return self.identity.position
 
     @property
     def event_id(self) -> str:
-        return str(self.identity[0])
+        return self.identity.id
 
     def cursor(self) -> Cursor:
         return Cursor(self.sequence, self.position, self.event_id)
@@ -68,27 +65,17 @@ class Claim:
 
 def claim_of(sequence: int, subject: str, data: bytes) -> Claim | None:
     try:
-        event = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        return Claim(sequence, subject, Identity.from_bytes(data))
+    except InvalidEnvelope:
         return None
-    if not isinstance(event, dict) or event.get("source") != SOURCE:
-        return None
-    position = event.get("position")
-    if type(position) is not int or not 0 < position <= _MAX_POSITION:
-        return None
-    identity = tuple(event.get(k) for k in _IDENTITY)
-    if not all(type(value) in (str, int) for value in identity):
-        return None
-    return Claim(sequence, subject, position, identity)
 
 
-def _stored(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, tuple[object, ...]]]:
+def _stored(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, Identity]]:
     """Each row's subject and identity, as the relay publishes them."""
     out = []
     for row in rows:
         message = encode_row(row)  # type: ignore[arg-type]
-        event = orjson.loads(message.payload)
-        out.append((message.subject, tuple(event.get(k) for k in _IDENTITY)))
+        out.append((message.subject, Identity.from_bytes(message.payload)))
     return out
 
 
@@ -128,7 +115,7 @@ async def _extend(conn: Connection, cursor: Cursor, claims: list[Claim]) -> Curs
     later = [claim for claim in claims if claim.position > cursor.position]
     if not later:
         return cursor
-    cur = await conn.execute(_AFTER, (cursor.position, len(later)))
+    cur = await conn.execute(STATE_AFTER, (cursor.position, len(later)))
     expected = _stored(await cur.fetchall())
     matched = 0
     for claim in later:
