@@ -22,7 +22,7 @@ from nats.errors import Error as NatsError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from shared.events import Identity, InvalidEnvelope
+from shared.events.identity import Identity, InvalidEnvelope
 from shared.pools import AsyncPool
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ import psycopg
 
 from shared.background import background
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope, Identity
+from shared.events.envelope import EventEnvelope
+from shared.events.identity import Identity
 from shared.nats import connect
 
 

@@ -28,7 +28,7 @@ from services.projector.dead_letters import DeadLetter, is_the_messages_fault
 from services.projector.incoming import Incoming
 from shared.database import EVENTS_TABLE
 from shared.event_ids import event_id_text
-from shared.events import Identity, InvalidEnvelope
+from shared.events.identity import Identity, InvalidEnvelope
 from shared.stored_events import decoding as stored
 
 Claim = Identity | str

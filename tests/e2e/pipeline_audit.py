@@ -20,7 +20,7 @@ from nats.js.errors import NotFoundError
 
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.event_ids import event_id_text
-from shared.events import InvalidEnvelope
+from shared.events.identity import InvalidEnvelope
 from shared.nats import connect
 from shared.tracking import TRACKING_NAME
 from tests.e2e.injection import INJECTED

@@ -19,7 +19,8 @@ import psycopg
 from services.command.domain.base import Context
 from services.command.publishing.relay import Relay
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope, InvalidEnvelope
+from shared.events.envelope import EventEnvelope
+from shared.events.identity import InvalidEnvelope
 from shared.nats import connect
 from tests.support import eventually, published_event, stream_messages
 

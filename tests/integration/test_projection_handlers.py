@@ -16,7 +16,8 @@ from services.projector.incoming import Incoming
 from services.projector.store import ProjectionStore, Tracking
 from shared.database import DatabaseAddress
 from shared.event_ids import event_id_text
-from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.events.catalog import EVENT_AGGREGATES
+from shared.events.envelope import EventEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from tests.stored import store_events
 

@@ -13,7 +13,7 @@ import psycopg
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from shared.event_ids import event_id_text
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from shared.nats import connect, ensure_stream
 from tests.stored import publish, store_events, store_rows, stored_row
 from tests.support import eventually, running

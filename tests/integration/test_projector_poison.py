@@ -22,7 +22,7 @@ import pytest
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from shared.event_ids import event_id_text
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from tests.integration.test_projector import rows
 from tests.stored import Message, publish, store_events
 from tests.support import eventually, running

@@ -17,7 +17,8 @@ from services.command.publishing import relay as relay_module
 from services.command.publishing.relay import Relay
 from services.dev.nats import EmbeddedNats
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.events.catalog import EVENT_AGGREGATES
+from shared.events.envelope import EventEnvelope
 from tests.support import (
     check_against_schemas,
     eventually,

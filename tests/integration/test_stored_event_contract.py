@@ -28,7 +28,7 @@ from services.command.domain.tag import Tag
 from services.command.domain.task import Task
 from services.command.publishing.relay import Relay
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.events import EVENT_AGGREGATES
+from shared.events.catalog import EVENT_AGGREGATES
 from shared.stored_events.decoding import (
     EVENT_COLUMNS,
     EVENT_JSON,

@@ -8,7 +8,7 @@ from services.command.domain.base import TenantAggregate
 def test_every_domain_event_class_is_in_the_published_catalog() -> None:
     from services.command.domain import project, tag, task
     from shared.event_schemas import schema
-    from shared.events import EVENT_AGGREGATES
+    from shared.events.catalog import EVENT_AGGREGATES
 
     classes = {
         name

@@ -14,7 +14,8 @@ from services.command.domain.base import Context
 from services.command.domain.project import Project
 from services.command.publishing.encoding import Outgoing, encode_row
 from shared.event_ids import EVENT_ID_NAMESPACE, event_id_text
-from shared.events import EVENT_AGGREGATES, Identity, InvalidEnvelope, subject_for
+from shared.events.catalog import EVENT_AGGREGATES, subject_for
+from shared.events.identity import Identity, InvalidEnvelope
 
 TENANT = UUID("6f1c0000-0000-4000-8000-0000000000e2")
 # The library's own mapper, on its in-memory persistence: the stored rows it writes.

@@ -1,5 +1,5 @@
 """What an atomic batch's commit answer says, from the answers nats-server 2.14-2.15
-gave in trials (services/command/publishing.py)."""
+gave in trials (services/command/publishing/batches.py)."""
 
 from __future__ import annotations
 

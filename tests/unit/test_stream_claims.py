@@ -1,5 +1,5 @@
 """Which stream messages the relay even considers as events when reconciling: the rest
-is passed over before the store is asked (services/command/reconcile.py)."""
+is passed over before the store is asked (services/command/publishing/reconcile.py)."""
 
 from __future__ import annotations
 

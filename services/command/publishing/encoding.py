@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from shared.event_ids import event_id_text
-from shared.events import EVENT_AGGREGATES, SOURCE, SPEC_VERSION, SUBJECT_PREFIX
+from shared.events.catalog import EVENT_AGGREGATES, SOURCE, SPEC_VERSION, SUBJECT_PREFIX
 from shared.stored_events.decoding import StateRow, decode, rfc3339_of
 
 

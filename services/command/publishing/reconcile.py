@@ -32,7 +32,7 @@ from psycopg import sql
 from services.command.publishing.encoding import encode_row
 from services.command.publishing.lease import Cursor
 from shared.database import EVENTS_TABLE
-from shared.events import Identity, InvalidEnvelope
+from shared.events.identity import Identity, InvalidEnvelope
 from shared.stored_events.decoding import STATE_AFTER, STATE_COLUMNS
 
 logger = logging.getLogger(__name__)
