@@ -36,6 +36,8 @@ StateRow = tuple[UUID, int, str, bytes, int]
 # A stored state's keys that are not the event's own fields.
 _NOT_FIELDS = ("timestamp", "originator_topic", "tenant_id", "actor", "class_version")
 _VERSIONS = UPCASTERS.versions
+# Values that may hold the library's tagged UUIDs and datetimes; the rest are plain.
+_COMPOUND = frozenset((dict, list))
 
 
 @dataclass(slots=True)
@@ -65,7 +67,11 @@ def decode(row: StateRow) -> Stored:
     originator_id, version, topic, state, _ = row
     fields: dict[str, Any] = orjson.loads(state)
     kind = topic.rsplit(".", 1)[-1]
-    data = {name: _plain(value) for name, value in fields.items() if name not in _NOT_FIELDS}
+    data = {
+        name: _plain(value) if value.__class__ in _COMPOUND else value
+        for name, value in fields.items()
+        if name not in _NOT_FIELDS
+    }
     if _VERSIONS and fields.get("class_version", 1) < _VERSIONS.get(kind, 1):
         UPCASTERS.upcast(kind, fields.get("class_version", 1), data)
     return Stored(

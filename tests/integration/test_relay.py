@@ -13,7 +13,7 @@ import pytest
 
 from services.command.application import UNSET, TaskstreamApplication
 from services.command.domain.base import Context
-from services.command.publishing import relay as relay_module
+from services.command.publishing import wakeups
 from services.command.publishing.relay import Relay
 from services.dev.nats import EmbeddedNats
 from shared.database import EVENTS_TABLE, DatabaseAddress
@@ -171,8 +171,7 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
     coalescing pause (200 commits, 2 s), so under load the relay fell seconds behind.
     And once woken, the relay must not wake again on the notifications it has already
     read the commits of: they used to stay queued, one wait each, growing without end."""
-    monkeypatch.setattr(relay_module, "POLL_SECONDS", 0.5)
-    relay = make_relay(database_url, "nats://127.0.0.1:1")
+    monkeypatch.setattr(wakeups, "POLL_SECONDS", 0.5)
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     async with (
         await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as listener,
@@ -183,8 +182,8 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
             await committer.execute(f"NOTIFY {EVENTS_TABLE}")
         await listener.execute("SELECT 1")  # the notifications arrive while it is busy
         started = time.monotonic()
-        await relay._wait_for_events(listener)
+        await wakeups.wait_for_commits(listener)
         assert time.monotonic() - started < 0.4
         started = time.monotonic()
-        await relay._wait_for_events(listener)  # no new commit: waits the whole poll
+        await wakeups.wait_for_commits(listener)  # no new commit: waits the whole poll
         assert time.monotonic() - started >= 0.45

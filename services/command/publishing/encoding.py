@@ -27,17 +27,17 @@ class Outgoing:
 
 def encode_row(row: StateRow) -> Outgoing:
     """The message for a row of STATE_COLUMNS; refuses an event outside the catalog."""
-    aggregate = EVENT_AGGREGATES.get(row[2].rsplit(".", 1)[-1])
+    stored = decode(row)
+    event_type = stored.type
+    aggregate = EVENT_AGGREGATES.get(event_type)
     if aggregate is None:
         raise ValueError(f"{row[2]} is not in the published event catalog")
-    stored = decode(row)
-    event_type, aggregate_id, version, tenant_id = (
-        stored.type,
+    aggregate_id, version, tenant_id, position = (
         stored.aggregate_id,
         stored.version,
         stored.tenant_id,
+        row[4],
     )
-    position = row[4]
     data: dict[str, Any] = {f"{aggregate}_id": aggregate_id}
     data.update(stored.data)
     msg_id = event_id_text(aggregate_id, version)

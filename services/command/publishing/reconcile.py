@@ -16,58 +16,27 @@ the beginning of the store when there is none.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import orjson
 import psycopg
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from psycopg import sql
 
+from services.command.publishing.claims import PAGE, Claim, claim_of, read_claims
 from services.command.publishing.encoding import encode_row
 from services.command.publishing.lease import Cursor
 from shared.database import EVENTS_TABLE
-from shared.events.identity import Identity, InvalidEnvelope
+from shared.events.identity import Identity
 from shared.stored_events.decoding import STATE_AFTER, STATE_COLUMNS
 
 logger = logging.getLogger(__name__)
-PAGE = 1000
 _AT = sql.SQL("SELECT {} FROM {} WHERE notification_id = ANY(%s)").format(
     STATE_COLUMNS, sql.Identifier(EVENTS_TABLE)
 )
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A stream message that reads as a taskstream event: what it claims to be."""
-
-    sequence: int
-    subject: str
-    identity: Identity
-
-    @property
-    def position(self) -> int:
-        return self.identity.position
-
-    @property
-    def event_id(self) -> str:
-        return self.identity.id
-
-    def cursor(self) -> Cursor:
-        return Cursor(self.sequence, self.position, self.event_id)
-
-
-def claim_of(sequence: int, subject: str, data: bytes) -> Claim | None:
-    try:
-        return Claim(sequence, subject, Identity.from_bytes(data))
-    except InvalidEnvelope:
-        return None
 
 
 def _stored(rows: Sequence[tuple[object, ...]]) -> list[tuple[str, Identity]]:
@@ -89,7 +58,7 @@ async def reconcile(
     first, last = info.state.first_seq, info.state.last_seq
     if cursor.sequence and cursor.sequence <= last and await _holds(js, stream, cursor):
         start = (fence if cursor.sequence <= fence <= last else cursor.sequence) + 1
-        async for claims in _claims(nc, js, stream, start, last):
+        async for claims in read_claims(nc, js, stream, start, last):
             cursor = await _extend(conn, cursor, claims)
         return cursor, last
     if cursor.sequence:
@@ -132,7 +101,7 @@ async def _look_back(
     high = last
     while high >= max(first, 1):
         low = max(first, high - PAGE + 1)
-        claims = [claim async for page in _claims(nc, js, stream, low, high) for claim in page]
+        claims = [claim async for page in read_claims(nc, js, stream, low, high) for claim in page]
         if claims:
             cur = await conn.execute(_AT, ([claim.position for claim in claims],))
             stored = set(_stored(await cur.fetchall()))
@@ -141,54 +110,3 @@ async def _look_back(
                 return max(genuine, key=lambda c: c.position).cursor()
         high = low - 1
     return Cursor()
-
-
-async def _claims(
-    nc: Client, js: JetStreamContext, stream: str, first: int, last: int
-) -> AsyncIterator[list[Claim]]:
-    """The stream's messages `first`..`last` that read as taskstream events, a page at a
-    time, through an ephemeral consumer of this read's own. Deliveries are told from the
-    server's status replies by their reply subject, which only the server sets: a
-    message's own `Status` header (nats-py reads both alike) cannot end the read."""
-    if first > last:
-        return
-    config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-        opt_start_seq=first,
-        ack_policy=AckPolicy.NONE,
-        inactive_threshold=30.0,
-        mem_storage=True,
-    )
-    consumer = await js.add_consumer(stream, config)
-    inbox = nc.new_inbox()
-    sub = await nc.subscribe(inbox)
-    request = orjson.dumps({"batch": PAGE, "no_wait": True})
-    subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"
-    try:
-        while True:
-            await nc.publish(subject, request, reply=inbox)
-            page: list[Claim] = []
-            delivered, ended = 0, False
-            while delivered < PAGE:
-                message = await sub.next_msg(timeout=5.0)
-                if not (message.reply or "").startswith("$JS.ACK."):
-                    ended = True  # nothing more to deliver now
-                    break
-                delivered += 1
-                sequence = message.metadata.sequence.stream
-                if sequence > last:
-                    ended = True
-                    break
-                claim = claim_of(sequence, message.subject, message.data)
-                if claim is not None:
-                    page.append(claim)
-                if sequence == last:
-                    ended = True
-                    break
-            yield page
-            if ended:
-                return
-    finally:
-        await sub.unsubscribe()
-        with contextlib.suppress(NotFoundError):
-            await js.delete_consumer(stream, consumer.name or "")

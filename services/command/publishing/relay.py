@@ -26,14 +26,8 @@ from nats.js import JetStreamContext
 from psycopg import sql
 
 from services.command.publishing import republish_queue, wire
-from services.command.publishing.batches import (
-    MAX_BATCH,
-    PublishRefused,
-    Refusal,
-    confirm,
-    publish_each,
-    send_batch,
-)
+from services.command.publishing.answers import PublishRefused, Refusal
+from services.command.publishing.batches import MAX_BATCH, confirm, publish_each, send_batch
 from services.command.publishing.encoding import Outgoing, encode_row
 from services.command.publishing.lease import (
     DEFAULT_LEASE_SECONDS,
@@ -44,6 +38,7 @@ from services.command.publishing.lease import (
 )
 from services.command.publishing.reconcile import reconcile
 from services.command.publishing.republish_queue import Chunk, RepublishQueue
+from services.command.publishing.wakeups import wait_for_commits
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.heap import freeze_startup_heap
@@ -53,9 +48,6 @@ from shared.settings import Settings
 from shared.stored_events.decoding import STATE_AFTER
 
 logger = logging.getLogger(__name__)
-COALESCE_SECONDS = 0.01
-# Without a notification, the relay still looks for new events this often.
-POLL_SECONDS = 1.0
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 
@@ -182,7 +174,7 @@ class Relay:
                 continue
             # All there was went out: the next commits' notice starts the next batch,
             # with no query for the few that committed meanwhile.
-            if republish_queue.CHANNEL in await self._wait_for_events(conn):
+            if republish_queue.CHANNEL in await wait_for_commits(conn):
                 queue.pending = True
 
     async def _publish(
@@ -253,28 +245,6 @@ class Relay:
     def _moved_to(self, cursor: Cursor) -> None:
         self._cursor = cursor
         self.published_position = cursor.position
-
-    async def _wait_for_events(self, conn: Connection) -> set[str]:
-        """Waits for a commit, then a few milliseconds more so that the commits arriving
-        together go out as one batch: per-batch costs (query, acknowledgement) dominate
-        when each wake-up carries a handful of events. Returns the channels notified.
-
-        Then every notification received so far is dropped: the next query sees their
-        commits. psycopg keeps the notifications that arrive between waits and hands
-        them over one per wait, so without this each later wait returned at once on a
-        stale one, and they piled up in memory, one per commit the relay had already
-        read."""
-        channels: set[str] = set()
-        async with contextlib.aclosing(
-            conn.notifies(timeout=POLL_SECONDS, stop_after=1)
-        ) as notifies:
-            async for notify in notifies:
-                channels.add(notify.channel)
-                break
-        await asyncio.sleep(COALESCE_SECONDS)
-        async for notify in conn.notifies(timeout=0):
-            channels.add(notify.channel)
-        return channels
 
 
 async def _settled(task: asyncio.Future[list[Outgoing]] | None) -> None:
