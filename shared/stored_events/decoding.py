@@ -42,9 +42,11 @@ _COMPOUND = frozenset((dict, list))
 
 @dataclass(slots=True)
 class Stored:
-    """One stored event, decoded. Ids are canonical Id strings and times ISO strings as
-    stored: making objects of them cost more than all the rest, and PostgreSQL parses
-    both when they are written (see `text_uuids`)."""
+    """One stored event, decoded: `data` holds the event's own fields in their current
+    shape, `actor` is None when the event has none. Ids are canonical Id strings and
+    `time` the ISO string as stored (ids and times within `data` too, spelled as
+    published): making objects of them cost more than all the rest, and PostgreSQL
+    parses both when they are written (see `text_uuids`)."""
 
     type: str
     aggregate_id: Id
