@@ -38,8 +38,7 @@ def encode_row(row: StateRow) -> Outgoing:
         stored.tenant_id,
         row[4],
     )
-    data: dict[str, Any] = {f"{aggregate}_id": aggregate_id}
-    data.update(stored.data)
+    data: dict[str, Any] = {f"{aggregate}_id": aggregate_id, **stored.data}
     msg_id = event_id_text(aggregate_id, version)
     event: dict[str, Any] = {
         "specversion": SPEC_VERSION,
