@@ -32,13 +32,10 @@ def encode_row(row: StateRow) -> Outgoing:
     aggregate = EVENT_AGGREGATES.get(event_type)
     if aggregate is None:
         raise ValueError(f"{row[2]} is not in the published event catalog")
-    aggregate_id, version, tenant_id, position = (
-        stored.aggregate_id,
-        stored.version,
-        stored.tenant_id,
-        row[4],
-    )
-    data: dict[str, Any] = {f"{aggregate}_id": aggregate_id, **stored.data}
+    aggregate_id = stored.aggregate_id
+    version = stored.version
+    tenant_id = stored.tenant_id
+    position = row[4]
     msg_id = event_id_text(aggregate_id, version)
     event: dict[str, Any] = {
         "specversion": SPEC_VERSION,
@@ -52,7 +49,7 @@ def encode_row(row: StateRow) -> Outgoing:
         "position": position,
         "aggregateid": aggregate_id,
         "aggregateversion": version,
-        "data": data,
+        "data": {f"{aggregate}_id": aggregate_id, **stored.data},
     }
     if stored.actor is not None:
         event["actor"] = stored.actor
