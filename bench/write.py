@@ -17,10 +17,10 @@ from bench.stack import servers, services
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.domain.project import Project
+from services.command.publishing.relay import Relay
 from services.command.recording.group_commit import BatchWriter
 from services.command.recording.library_saves import LibrarySaves
 from services.command.recording.writer import ChangeWriter
-from services.command.relay import Relay
 from shared.background import background
 from shared.database import DatabaseAddress
 from shared.nats import connect
@@ -37,12 +37,12 @@ def run(workdir: Path, seconds: float) -> str:
             ("library's save() each (GROUP_COMMIT off)", _in_process(database_url, seconds, False)),
             ("group commit: BatchWriter", _in_process(database_url, seconds, True)),
         ]
-        relay_events, relay_rate = asyncio.run(_relay_rate(database_url, nats_url))
+        relay_events, rate = asyncio.run(relay_rate(database_url, nats_url))
     return "\n\n".join(
         [
             table("POST /api/v1/projects through HTTP (2 command workers, fsync on)", http),
             table("Recording one new project per command, in process, 32 clients", direct),
-            f"relay into JetStream: {relay_events} events at {relay_rate:,.0f} events/s",
+            f"relay into JetStream: {relay_events} events at {rate:,.0f} events/s",
         ]
     )
 
@@ -102,10 +102,12 @@ async def _record(
     result.seconds = time.perf_counter() - started
 
 
-async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:
+async def relay_rate(
+    database_url: str, nats_url: str, events: int = 100_000, *, fast_wire: bool = True
+) -> tuple[int, float]:
     """Replays the whole store into an empty stream, as after a lost stream."""
     app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
-    _fill(app, 100_000)
+    _fill(app, events)
     last = app.current_position()
     nc = await connect(nats_url, name="bench")
     js = nc.jetstream()
@@ -114,7 +116,9 @@ async def _relay_rate(database_url: str, nats_url: str) -> tuple[int, float]:
             await js.delete_stream(stream.config.name)
     await nc.close()
     print(f"  relay: publishing {last} events into an empty stream …", flush=True)
-    relay = Relay(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM")
+    relay = Relay(
+        DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM", fast_wire=fast_wire
+    )
     task = asyncio.create_task(relay.run())
     started = time.perf_counter()
     while relay.published_position < last:  # noqa: ASYNC110 (polling a counter)

@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(settings: Settings, _: argparse.Namespace) -> int:
-    from services.command.relay import run_relay
+    from services.command.publishing.relay import run_relay
     from shared.serving import serve
 
     _check_service_settings(settings)
@@ -144,15 +144,22 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _republish(settings: Settings, args: argparse.Namespace) -> int:
-    from services.command.republish import republish
+    from services.command.publishing.republish import republish
     from shared.database import DatabaseAddress
+    from shared.fast_paths import FastPath
 
     if args.start < 1:
         print("taskstream republish: --from must be a position of 1 or more", file=sys.stderr)
         return 2
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
     count = uvloop.run(
-        republish(conninfo, settings.require_nats_url(), settings.nats_stream, args.start)
+        republish(
+            conninfo,
+            settings.require_nats_url(),
+            settings.nats_stream,
+            args.start,
+            fast_wire=settings.fast(FastPath.WIRE),
+        )
     )
     print(f"republished {count} events from position {args.start}")
     return 0

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from shared.events import EVENT_AGGREGATES
+from shared.events.catalog import EVENT_AGGREGATES
 
 ENVELOPE = "cloudevent"
 

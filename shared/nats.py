@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from shared.events import SUBJECT_PREFIX
+from shared.events.catalog import SUBJECT_PREFIX
 
 logger = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 120.0

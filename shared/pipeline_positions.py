@@ -10,7 +10,7 @@ import psycopg
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
-from shared.events import EventEnvelope, InvalidEnvelope
+from shared.events.identity import Identity, InvalidEnvelope
 from shared.pools import AsyncPool
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ async def stream_tail(nc: Client | None, stream: str) -> StreamTail | None:
         if info.state.messages:
             message = await js.get_msg(stream, seq=last)
             try:
-                position = EventEnvelope.from_bytes(message.data or b"").position
+                position = Identity.from_bytes(message.data or b"").position
             except InvalidEnvelope:
                 position = 0
         return StreamTail(float(last), float(position))

@@ -18,7 +18,8 @@ from services.command.domain.project import Project
 from services.command.domain.tag import Tag
 from services.command.domain.task import Task
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.events.catalog import EVENT_AGGREGATES
+from shared.events.envelope import EventEnvelope
 from shared.nats import connect, ensure_stream
 
 _AGGREGATES: dict[str, type[TenantAggregate]] = {"project": Project, "task": Task, "tag": Tag}

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
+import orjson
 import psycopg
 
 from shared.background import background
 from shared.database import DatabaseAddress
+from shared.events.envelope import EventEnvelope
+from shared.events.identity import Identity
 from shared.nats import connect
 
 T = TypeVar("T")
@@ -75,6 +78,24 @@ class StoredMessage:
     headers: dict[str, str]
     time: datetime
     """When JetStream stored it."""
+
+
+def published_event(payload: bytes) -> EventEnvelope:
+    """A message from the stream as an envelope to assert on, read as every service reads
+    one (Identity, refusing what is not a taskstream event)."""
+    identity = Identity.from_bytes(payload)
+    body = orjson.loads(payload)
+    return EventEnvelope(
+        id=UUID(identity.id),
+        type=identity.type,
+        tenant_id=UUID(identity.tenant_id),
+        position=identity.position,
+        aggregate_id=UUID(identity.aggregate_id),
+        aggregate_version=identity.aggregate_version,
+        time=datetime.fromisoformat(body["time"]),
+        actor=body.get("actor"),
+        data=body["data"],
+    )
 
 
 async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[StoredMessage]:

@@ -1,5 +1,5 @@
 """Composition root of the command service's HTTP workers: builds every connection at
-start-up, not import. The relay publishes from a process of its own (relay.py)."""
+start-up, not import. The relay publishes from a process of its own (publishing/relay.py)."""
 
 from __future__ import annotations
 

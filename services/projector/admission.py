@@ -24,12 +24,12 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import AsyncCursor, sql
 
-from services.projector import stored
 from services.projector.dead_letters import DeadLetter, is_the_messages_fault
 from services.projector.incoming import Incoming
 from shared.database import EVENTS_TABLE
 from shared.event_ids import event_id_text
-from shared.events import Identity, InvalidEnvelope
+from shared.events.identity import Identity, InvalidEnvelope
+from shared.stored_events import decoding as stored
 
 Claim = Identity | str
 """What a message claims to be, or why it cannot be read as anything."""

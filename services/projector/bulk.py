@@ -31,7 +31,7 @@ from services.projector.bulk_writes import (
     Owned,
     owned_columns,
 )
-from services.projector.stored import Id, Stored
+from shared.stored_events.decoding import Id, Stored
 from shared.tag_names import name_key
 
 Row = dict[str, Any]

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from psycopg import AsyncConnection, sql
 
-from services.projector.stored import Id
+from shared.stored_events.decoding import Id
 
 Conn = AsyncConnection[tuple[Any, ...]]
 Owned = tuple[Id, Id]

@@ -27,7 +27,7 @@ from services.projector.feed import FeedError, PullFeed
 from services.projector.incoming import Incoming
 from services.projector.lookahead import Lookahead
 from services.projector.store import ProjectionStore, Tracking
-from shared.events import SUBJECT_PREFIX
+from shared.events.catalog import SUBJECT_PREFIX
 from shared.nats import connect, ensure_stream
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from psycopg import AsyncCursor
 
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from shared.tag_names import name_key
 
 Cursor = AsyncCursor[tuple[Any, ...]]

@@ -32,9 +32,10 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from services.projector import bulk, bulk_writes, stored
+from services.projector import bulk, bulk_writes
 from shared.database import EVENTS_TABLE
 from shared.projection_notice import CHANNEL, ProjectionNotice
+from shared.stored_events import decoding as stored
 from shared.tracking import TRACKING_NAME
 
 logger = logging.getLogger(__name__)

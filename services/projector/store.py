@@ -40,7 +40,7 @@ from services.projector.handlers import HANDLERS, Cursor
 from services.projector.incoming import Incoming
 from services.projector.lookahead import Lookahead
 from shared.event_ids import event_id_text
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from shared.tracking import TRACKING_NAME
 from shared.transactions import roll_back

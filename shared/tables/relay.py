@@ -35,7 +35,7 @@ relay_lease = Table(
 )
 
 # `taskstream republish` requests, carried out by whichever relay leads, beside the
-# live events (services/command/republish.py).
+# live events (services/command/publishing/republish.py).
 relay_republish = Table(
     "relay_republish",
     metadata,

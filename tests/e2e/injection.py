@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from nats.errors import Error as NatsError
 
-from shared.events import SUBJECT_PREFIX
+from shared.events.catalog import SUBJECT_PREFIX
 from shared.nats import connect
 
 INJECTED = "Taskstream-Test-Injected"

@@ -12,12 +12,11 @@ from uuid import uuid4
 
 import httpx
 
-from shared.events import EventEnvelope
 from shared.tokens import issue_token
 from tests.conftest import JWT_SECRET
 from tests.e2e.client import read_past_503
 from tests.e2e.conftest import Stack
-from tests.support import read_model, rebuilt_read_model, stream_messages, until
+from tests.support import published_event, read_model, rebuilt_read_model, stream_messages, until
 
 
 class KeyedLoad:
@@ -84,7 +83,7 @@ def assert_exactly_once(stack: Stack, load: KeyedLoad) -> None:
     assert sorted(listed) == sorted(p["id"] for p in load.made)
 
     published = asyncio.run(stream_messages(stack.nats_url))
-    positions = [EventEnvelope.from_bytes(m.data).position for m in published]
+    positions = [published_event(m.data).position for m in published]
     assert positions == sorted({int(p["position"]) for p in load.made})
     assert not stack.dead(), f"services died (exit codes): {stack.dead()}"
 

@@ -19,12 +19,12 @@ import psycopg
 from nats.js.errors import NotFoundError
 
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.event_ids import event_id
-from shared.events import EventEnvelope, InvalidEnvelope
+from shared.event_ids import event_id_text
+from shared.events.identity import InvalidEnvelope
 from shared.nats import connect
 from shared.tracking import TRACKING_NAME
 from tests.e2e.injection import INJECTED
-from tests.support import StoredMessage
+from tests.support import StoredMessage, published_event
 
 STREAM = "TASKSTREAM"
 
@@ -49,7 +49,8 @@ def stored_events(database_url: str) -> list[StoredEvent]:
             f" FROM {EVENTS_TABLE} ORDER BY notification_id"
         ).fetchall()
     return [
-        StoredEvent(p, str(event_id(a, v)), t.rsplit(".", 1)[-1], str(a), v) for p, a, v, t in rows
+        StoredEvent(p, event_id_text(str(a), v), t.rsplit(".", 1)[-1], str(a), v)
+        for p, a, v, t in rows
     ]
 
 
@@ -113,7 +114,7 @@ async def _relay_tail(nats_url: str) -> tuple[int, int]:
                 continue
             if INJECTED not in (message.headers or {}):
                 try:
-                    position = EventEnvelope.from_bytes(message.data or b"").position
+                    position = published_event(message.data or b"").position
                 except InvalidEnvelope:
                     position = -1
                 return position, info.state.last_seq
@@ -128,7 +129,7 @@ def published_ids(messages: list[StoredMessage]) -> set[str]:
     for message in messages:
         if INJECTED not in message.headers:
             try:
-                ids.add(str(EventEnvelope.from_bytes(message.data).id))
+                ids.add(str(published_event(message.data).id))
             except InvalidEnvelope:
                 continue
     return ids
@@ -146,7 +147,7 @@ def check_stream(stored: list[StoredEvent], messages: list[StoredMessage]) -> li
         if INJECTED in message.headers:
             continue
         try:
-            envelope = EventEnvelope.from_bytes(message.data)
+            envelope = published_event(message.data)
         except InvalidEnvelope as e:
             invented.append(f"sequence {message.seq}: {e}")
             continue

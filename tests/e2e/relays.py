@@ -2,7 +2,7 @@
 
 Each command service runs its relay in a companion process (shared/serving.py); the
 one that publishes holds the stream's row in `relay_lease`, unexpired, under a holder
-name that carries its process id (services/command/lease.py).
+name that carries its process id (services/command/publishing/lease.py).
 """
 
 from __future__ import annotations

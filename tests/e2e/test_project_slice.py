@@ -7,10 +7,9 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.events import EventEnvelope
 from shared.tokens import issue_token
 from tests.e2e.conftest import Stack
-from tests.support import stream_messages
+from tests.support import published_event, stream_messages
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +64,7 @@ async def test_the_event_reaches_jetstream_as_a_cloudevent(stack: Stack) -> None
             f"{stack.query_url}/api/v1/projects",
             headers=headers(stack, tenant, **{"X-Min-Position": str(position)}),
         )
-    events = [EventEnvelope.from_bytes(m.data) for m in await stream_messages(stack.nats_url)]
+    events = [published_event(m.data) for m in await stream_messages(stack.nats_url)]
     [event] = [e for e in events if e.tenant_id == tenant]
     assert (event.type, event.position, event.actor) == ("ProjectCreated", position, "e2e")
     assert event.data["name"] == "Streamed"

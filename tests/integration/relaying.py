@@ -17,11 +17,12 @@ from uuid import UUID
 import psycopg
 
 from services.command.domain.base import Context
-from services.command.relay import Relay
+from services.command.publishing.relay import Relay
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope, InvalidEnvelope
+from shared.events.envelope import EventEnvelope
+from shared.events.identity import InvalidEnvelope
 from shared.nats import connect
-from tests.support import eventually, stream_messages
+from tests.support import eventually, published_event, stream_messages
 
 
 def ctx(tenant: UUID) -> Context:
@@ -38,7 +39,7 @@ async def stream_events(nats_url: str) -> list[EventEnvelope]:
     events = []
     for message in await stream_messages(nats_url):
         with contextlib.suppress(InvalidEnvelope):
-            events.append(EventEnvelope.from_bytes(message.data))
+            events.append(published_event(message.data))
     return events
 
 
@@ -80,7 +81,7 @@ def genuine(events: list[EventEnvelope], database_url: str) -> list[int]:
 
 RELAY_PROCESS = (
     "from shared import logs; from shared.settings import Settings;"
-    " from services.command.relay import run_relay;"
+    " from services.command.publishing.relay import run_relay;"
     " logs.configure('relay', 'INFO'); run_relay(Settings())"
 )
 

@@ -12,8 +12,8 @@ import pytest
 
 from services.projector import bulk_writes
 from services.projector.bulk import Page
-from services.projector.stored import Stored
 from shared.database import DatabaseAddress
+from shared.stored_events.decoding import Stored
 from tests.support import READ_TABLES, read_model, seed_project
 
 VICTIM, INTRUDER = uuid4(), uuid4()

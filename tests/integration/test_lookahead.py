@@ -14,7 +14,7 @@ from services.projector.incoming import Incoming
 from services.projector.lookahead import READ_AHEAD_FROM, Lookahead
 from services.projector.store import ProjectionStore, Tracking
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from tests.integration.test_projector_poison import SUBJECT, copy_of, event, forged
 from tests.stored import Message, store_events
 from tests.support import read_model

@@ -15,8 +15,9 @@ from services.projector.handlers import HANDLERS
 from services.projector.incoming import Incoming
 from services.projector.store import ProjectionStore, Tracking
 from shared.database import DatabaseAddress
-from shared.event_ids import event_id
-from shared.events import EVENT_AGGREGATES, EventEnvelope
+from shared.event_ids import event_id_text
+from shared.events.catalog import EVENT_AGGREGATES
+from shared.events.envelope import EventEnvelope
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from tests.stored import store_events
 
@@ -39,7 +40,7 @@ class Log:
         position = next(self.positions)
         key = f"{EVENT_AGGREGATES[kind]}_id"
         return EventEnvelope(
-            id=event_id(aggregate_id, version),
+            id=UUID(event_id_text(str(aggregate_id), version)),
             type=kind,
             tenant_id=TENANT,
             position=position,

@@ -12,8 +12,8 @@ import psycopg
 
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
-from shared.event_ids import event_id
-from shared.events import EventEnvelope
+from shared.event_ids import event_id_text
+from shared.events.envelope import EventEnvelope
 from shared.nats import connect, ensure_stream
 from tests.stored import publish, store_events, store_rows, stored_row
 from tests.support import eventually, running
@@ -26,7 +26,7 @@ def envelope(
     position: int, kind: str, aggregate_id: UUID, version: int, **data: Any
 ) -> EventEnvelope:
     return EventEnvelope(
-        id=event_id(aggregate_id, version),
+        id=UUID(event_id_text(str(aggregate_id), version)),
         type=kind,
         tenant_id=TENANT,
         position=position,

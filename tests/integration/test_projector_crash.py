@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from services.command.application import TaskstreamApplication
-from services.command.relay import Relay
+from services.command.publishing.relay import Relay
 from services.dev.postgres import EmbeddedPostgres
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress

@@ -15,7 +15,7 @@ from services.projector import admission, bulk, handlers
 from services.projector.incoming import Incoming
 from services.projector.store import ProjectionStore, Tracking
 from shared.database import DatabaseAddress
-from shared.events import EventEnvelope
+from shared.events.envelope import EventEnvelope
 from tests.integration.test_projector_poison import event
 from tests.stored import store_events
 

@@ -21,8 +21,8 @@ import pytest
 
 from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
-from shared.event_ids import event_id
-from shared.events import EventEnvelope
+from shared.event_ids import event_id_text
+from shared.events.envelope import EventEnvelope
 from tests.integration.test_projector import rows
 from tests.stored import Message, publish, store_events
 from tests.support import eventually, running
@@ -42,7 +42,7 @@ def event(
     **data: Any,
 ) -> EventEnvelope:
     return EventEnvelope(
-        id=event_id(aggregate_id, version),
+        id=UUID(event_id_text(str(aggregate_id), version)),
         type=kind,
         tenant_id=tenant,
         position=position,

@@ -16,8 +16,8 @@ import psycopg
 from psycopg import sql
 
 from services.command.application import TaskstreamApplication
-from services.command.outgoing import encode_row
-from services.command.relay import Relay
+from services.command.publishing.encoding import encode_row
+from services.command.publishing.relay import Relay
 from services.projector.consumer import Projector
 from services.projector.incoming import Incoming
 from services.projector.rebuild import SHADOW, rebuild

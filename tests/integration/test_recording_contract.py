@@ -30,7 +30,7 @@ from services.command.recording.changes import Change
 from services.command.recording.group_commit import BatchWriter
 from services.dev.postgres import EmbeddedPostgres
 from shared.database import EVENT_STORE_NAME, EVENTS_TABLE, DatabaseAddress
-from shared.events import EVENT_AGGREGATES
+from shared.events.catalog import EVENT_AGGREGATES
 from shared.stored_events.recording import LIBRARY_SERIES
 from tests.conftest import fresh_database
 from tests.support import running

@@ -11,17 +11,22 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from services.command import relay as relay_module
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
-from services.command.envelopes import decode_row
-from services.command.outgoing import encode_row
-from services.command.relay import Relay
+from services.command.publishing import wakeups
+from services.command.publishing.relay import Relay
 from services.command.use_cases.decision import UNSET
 from services.dev.nats import EmbeddedNats
 from shared.database import EVENTS_TABLE, DatabaseAddress
-from shared.events import EVENT_AGGREGATES, EventEnvelope
-from tests.support import check_against_schemas, eventually, running, stream_messages
+from shared.events.catalog import EVENT_AGGREGATES
+from shared.events.envelope import EventEnvelope
+from tests.support import (
+    check_against_schemas,
+    eventually,
+    published_event,
+    running,
+    stream_messages,
+)
 from tests.workload import mixed_workload
 
 TENANT = uuid4()
@@ -36,7 +41,7 @@ def make_relay(database_url: str, nats_url: str) -> Relay:
 
 
 async def published(nats_url: str) -> list[EventEnvelope]:
-    return [EventEnvelope.from_bytes(m.data) for m in await stream_messages(nats_url)]
+    return [published_event(m.data) for m in await stream_messages(nats_url)]
 
 
 async def wait_for_count(nats_url: str, count: int) -> list[EventEnvelope]:
@@ -167,8 +172,7 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
     coalescing pause (200 commits, 2 s), so under load the relay fell seconds behind.
     And once woken, the relay must not wake again on the notifications it has already
     read the commits of: they used to stay queued, one wait each, growing without end."""
-    monkeypatch.setattr(relay_module, "POLL_SECONDS", 0.5)
-    relay = make_relay(database_url, "nats://127.0.0.1:1")
+    monkeypatch.setattr(wakeups, "POLL_SECONDS", 0.5)
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     async with (
         await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as listener,
@@ -179,29 +183,8 @@ async def test_commits_that_queued_while_publishing_delay_the_relay_once(
             await committer.execute(f"NOTIFY {EVENTS_TABLE}")
         await listener.execute("SELECT 1")  # the notifications arrive while it is busy
         started = time.monotonic()
-        await relay._wait_for_events(listener)
+        await wakeups.wait_for_commits(listener)
         assert time.monotonic() - started < 0.4
         started = time.monotonic()
-        await relay._wait_for_events(listener)  # no new commit: waits the whole poll
+        await wakeups.wait_for_commits(listener)  # no new commit: waits the whole poll
         assert time.monotonic() - started >= 0.45
-
-
-def test_the_relays_fast_encoding_equals_the_reference_envelope(
-    app: TaskstreamApplication, database_url: str
-) -> None:
-    mixed_workload(app, [uuid4()], rounds=5)
-    with psycopg.connect(DatabaseAddress.parse(database_url).conninfo()) as conn:
-        rows = conn.execute(
-            "SELECT originator_id, originator_version, topic, state, notification_id"
-            " FROM taskstream_events ORDER BY notification_id"
-        ).fetchall()
-    assert {row[2].rsplit(".", 1)[1] for row in rows} == set(EVENT_AGGREGATES)
-    for row in rows:
-        fast = encode_row(row)
-        reference = decode_row(app, row)
-        assert json.loads(fast.payload) == reference.to_cloudevent()
-        assert (fast.subject, fast.msg_id, fast.position) == (
-            reference.subject,
-            str(reference.id),
-            reference.position,
-        )

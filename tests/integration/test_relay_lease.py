@@ -15,9 +15,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.command import publishing
-from services.command import relay as relay_module
 from services.command.application import TaskstreamApplication
+from services.command.publishing import batches
+from services.command.publishing import relay as relay_module
 from shared.settings import service_environment
 from tests.integration.relaying import (
     ctx,
@@ -132,9 +132,9 @@ async def test_a_deposed_leaders_late_batch_is_fenced_off(
     again, must not land, and the old leader must stand down."""
     held, resume = asyncio.Event(), asyncio.Event()
     hold_next = [False]
-    send_batch = publishing.send_batch
+    send_batch = batches.send_batch
 
-    async def held_once(*args: Any, **kwargs: Any) -> publishing.Sent:
+    async def held_once(*args: Any, **kwargs: Any) -> batches.Sent:
         if hold_next[0]:
             hold_next[0] = False
             held.set()

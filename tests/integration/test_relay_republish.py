@@ -9,7 +9,7 @@ from uuid import uuid4
 from nats.js.api import StreamConfig
 
 from services.command.application import TaskstreamApplication
-from services.command.republish import republish
+from services.command.publishing.republish import republish
 from shared.database import DatabaseAddress
 from shared.nats import DUPLICATE_WINDOW_SECONDS, connect
 from tests.integration.relaying import (

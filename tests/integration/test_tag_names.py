@@ -18,7 +18,7 @@ from psycopg import sql
 
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
-from services.command.outgoing import encode_row
+from services.command.publishing.encoding import encode_row
 from services.dev.postgres import EmbeddedPostgres
 from services.projector.consumer import Projector
 from shared import migrate

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 from services.projector.admission import Row, beyond, claim, screen, window_size
 from services.projector.incoming import Incoming
 from shared.event_ids import event_id_text
-from shared.events import Identity
+from shared.events.identity import Identity
 
 TENANT, OTHER = str(uuid4()), str(uuid4())
 TIME = "2026-03-01T00:00:00+00:00"
 
 
 def row(position: int, aggregate: str, version: int, kind: str = "ProjectRenamed") -> Row:
-    """A stored event as the store's query spells it (bulk.EVENT_COLUMNS)."""
-    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 4)
+    """A stored event as the store's query spells it (decoding.EVENT_COLUMNS)."""
+    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 6)
 
 
 def message(stored: Row, sequence: int, **changes: Any) -> Incoming:

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from services.projector import bulk_writes
 from services.projector.bulk import Page
-from services.projector.stored import Stored
+from shared.stored_events.decoding import Stored
 
 TENANT = str(uuid4())
 TIME = "2026-03-01T00:00:00Z"

@@ -1,5 +1,5 @@
 """What an atomic batch's commit answer says, from the answers nats-server 2.14-2.15
-gave in trials (services/command/publishing.py)."""
+gave in trials (services/command/publishing/answers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from nats.js.errors import APIError
 
-from services.command.publishing import PublishRefused, Refusal, interpret
+from services.command.publishing.answers import PublishRefused, Refusal, interpret
 
 AFTER, SIZE = 40, 3
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.command.lease import DEFAULT_LEASE_SECONDS, standby_seconds
+from services.command.publishing.lease import DEFAULT_LEASE_SECONDS, standby_seconds
 from shared.settings import Settings
 
 # Reading the stream and the store to find where the frozen leader stopped comes on top.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.command.relay import Relay
+from services.command.publishing.relay import Relay
 from services.projector.consumer import Projector
 
 

@@ -1,12 +1,12 @@
 """Which stream messages the relay even considers as events when reconciling: the rest
-is passed over before the store is asked (services/command/reconcile.py)."""
+is passed over before the store is asked (services/command/publishing/claims.py)."""
 
 from __future__ import annotations
 
 import orjson
 import pytest
 
-from services.command.reconcile import claim_of
+from services.command.publishing.claims import claim_of
 
 EVENT = {
     "specversion": "1.0",

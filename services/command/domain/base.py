@@ -14,6 +14,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from shared.stored_events.upcasting import UPCASTERS
+
 
 @dataclass(frozen=True)
 class Context:
@@ -39,6 +41,12 @@ class TenantAggregate(Aggregate):
     class Event(Aggregate.Event):
         tenant_id: UUID
         actor: str | None
+
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            # The library's mapper upcasts by the class's `class_version` and
+            # `upcast_vN_vN+1`: the one registry (shared/stored_events) provides them.
+            super().__init_subclass__(**kwargs)
+            UPCASTERS.equip(cls)
 
     class Created(Event, Aggregate.Created):
         pass

@@ -17,9 +17,9 @@ import time
 
 import psycopg
 
-from services.command import republish_queue
-from services.command.lease import DEFAULT_LEASE_SECONDS
-from services.command.relay import Relay
+from services.command.publishing import republish_queue
+from services.command.publishing.lease import DEFAULT_LEASE_SECONDS
+from services.command.publishing.relay import Relay
 from shared.background import background
 from shared.database import EVENTS_TABLE
 
@@ -41,6 +41,7 @@ async def republish(
     start: int,
     *,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    fast_wire: bool = True,
 ) -> int:
     """Returns the number of events published again, once they all are."""
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
@@ -52,7 +53,12 @@ async def republish(
             await conn.execute(f"NOTIFY {republish_queue.CHANNEL}")
         logger.info("republish requested", extra={"request": request, "from": start})
         relay = Relay(
-            conninfo, nats_url, stream, lease_seconds=lease_seconds, name="taskstream-republish"
+            conninfo,
+            nats_url,
+            stream,
+            lease_seconds=lease_seconds,
+            name="taskstream-republish",
+            fast_wire=fast_wire,
         )
         async with background(relay.run()):
             return await _finished(conn, request)

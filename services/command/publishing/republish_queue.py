@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from services.command.lease import Lease, LeaseLost
+from services.command.publishing.lease import Lease, LeaseLost
 from shared.database import EVENTS_TABLE
+from shared.stored_events.decoding import STATE_COLUMNS
 
 CHANNEL = "relay_republish"
 _NEXT_REQUEST = """
@@ -27,9 +28,9 @@ SELECT id, next_position, through_position FROM relay_republish
 WHERE stream = %s AND finished_at IS NULL ORDER BY id LIMIT 1
 """
 _ROWS = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id FROM {}"
-    " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
-).format(sql.Identifier(EVENTS_TABLE))
+    "SELECT {} FROM {} WHERE notification_id >= %s AND notification_id <= %s"
+    " ORDER BY notification_id LIMIT %s"
+).format(STATE_COLUMNS, sql.Identifier(EVENTS_TABLE))
 # Only the lease's holder records progress: a deposed leader's late batch was fenced off.
 _ADVANCE = """
 UPDATE relay_republish

@@ -22,41 +22,24 @@ next batch meanwhile (relay.py).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from enum import Enum
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 import orjson
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import Header
-from nats.js.errors import APIError, NoStreamResponseError
+from nats.js.errors import NoStreamResponseError
 
-from services.command import wire
-from services.command.outgoing import Outgoing
+from services.command.publishing.answers import PublishRefused, Refusal, interpret
+from services.command.publishing.encoding import Outgoing
 
 # JetStream's limit on the messages in one atomic batch (ADR-50).
 MAX_BATCH = 1000
-WRONG_LAST_SEQUENCE = 10071
-DUPLICATE_IN_BATCH = 10201
 NO_RESPONDERS = "503"
-
-
-class Refusal(Enum):
-    """Why a batch is not in the stream, and so what the relay does next."""
-
-    MOVED = "the stream moved: it holds messages this relay has not accounted for"
-    DUPLICATE = "JetStream remembers an id of the batch from its duplicate window"
-    UNCONFIRMED = "no answer in time: the batch may or may not have landed"
-
-
-class PublishRefused(Exception):
-    """The batch is not (known to be) in the stream; the relay reconciles with it."""
-
-    def __init__(self, refusal: Refusal, detail: str) -> None:
-        super().__init__(f"{refusal.value}: {detail}")
-        self.refusal = refusal
+Message = tuple[str, dict[str, str], bytes]
+"""A message before its batch's commit: subject, headers, payload."""
+PublishAll = Callable[[Client, list[Message]], Awaitable[None]]
 
 
 class Sent:
@@ -68,20 +51,35 @@ class Sent:
         self.size = size
 
 
-async def send_batch(nc: Client, after: int, batch: Sequence[Outgoing], *, with_ids: bool) -> Sent:
+async def publish_each(nc: Client, messages: list[Message]) -> None:
+    """nats-py's own way to send a batch's messages before its commit: one
+    `Client.publish` each (wire.py's `publish_all` is the fast path that replaces it)."""
+    for subject, headers, payload in messages:
+        await nc.publish(subject, payload, headers=headers)
+
+
+async def send_batch(
+    nc: Client,
+    after: int,
+    batch: Sequence[Outgoing],
+    *,
+    with_ids: bool,
+    publish_all: PublishAll = publish_each,
+) -> Sent:
     """Sends `batch` to land right after stream sequence `after`, for `confirm`. Without
-    ids, JetStream's duplicate window cannot refuse any of it."""
+    ids, JetStream's duplicate window cannot refuse any of it. `publish_all` sends the
+    messages before the commit."""
     if not 0 < len(batch) <= MAX_BATCH:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} events, not {len(batch)}")
     batch_id = uuid.uuid4().hex
     expected = {"Nats-Expected-Last-Sequence": str(after)}
     *body, final = batch
-    frames = []
+    messages = []
     for number, message in enumerate(body, 1):
         head = _headers(batch_id, number, message, with_ids) | (expected if number == 1 else {})
-        frames.append(wire.frame(message.subject, wire.header_block(head), message.payload))
-    if frames:
-        await wire.write(nc, frames)
+        messages.append((message.subject, head, message.payload))
+    if messages:
+        await publish_all(nc, messages)
     inbox = nc.new_inbox()
     sub = await nc.subscribe(inbox, max_msgs=1)
     commit = _headers(batch_id, len(batch), final, with_ids) | {"Nats-Batch-Commit": "1"}
@@ -112,24 +110,3 @@ async def confirm(sent: Sent, timeout: float) -> int:
     if reply.headers and reply.headers.get(Header.STATUS) == NO_RESPONDERS:
         raise NoStreamResponseError
     return interpret(orjson.loads(reply.data), after, size)
-
-
-def interpret(answer: dict[str, Any], after: int, size: int) -> int:
-    """A commit's answer (JetStream's JSON), as `confirm` describes."""
-    error = answer.get("error")
-    if isinstance(error, dict):
-        code = error.get("err_code")
-        if code == WRONG_LAST_SEQUENCE:
-            raise PublishRefused(Refusal.MOVED, str(error.get("description")))
-        if code == DUPLICATE_IN_BATCH:
-            raise PublishRefused(Refusal.DUPLICATE, str(error.get("description")))
-        APIError.from_error(error)  # raises the error's own subclass
-    sequence, count = answer.get("seq"), answer.get("count")
-    if answer.get("duplicate"):
-        raise PublishRefused(Refusal.DUPLICATE, f"the batch's one event, at {sequence}")
-    if count != size or sequence != after + size:
-        raise PublishRefused(
-            Refusal.MOVED,
-            f"{count} stored up to sequence {sequence}, expected {size} up to {after + size}",
-        )
-    return after + size

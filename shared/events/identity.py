@@ -1,47 +1,14 @@
-"""The event catalog and the CloudEvents envelope published on NATS (DESIGN §5).
-
-Subscribers and the projector depend on this shape, never on the stored `state`
-bytes of the event store, so the stored form can evolve without breaking them.
-"""
+"""Reading a CloudEvent from the stream: what it claims to be, checked for type and range,
+never trusted beyond that (the projector checks each claim against the event store)."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple
-from uuid import UUID
 
 import orjson
 
-from shared.timestamps import rfc3339
-
-SUBJECT_PREFIX = "taskstream.events"
-SOURCE = "taskstream"
-SPEC_VERSION = "1.0"
-# The event store's positions and versions are PostgreSQL bigints.
-MAX_POSITION = 2**63 - 1
-
-EVENT_AGGREGATES: dict[str, str] = {
-    "ProjectCreated": "project",
-    "ProjectRenamed": "project",
-    "ProjectDescriptionChanged": "project",
-    "ProjectDeleted": "project",
-    "TaskCreated": "task",
-    "TaskRenamed": "task",
-    "TaskDescriptionChanged": "task",
-    "TaskStatusChanged": "task",
-    "TaskMoved": "task",
-    "TaskDeleted": "task",
-    "TaskTagged": "task",
-    "TaskUntagged": "task",
-    "TagCreated": "tag",
-    "TagRenamed": "tag",
-    "TagRecolored": "tag",
-    "TagDeleted": "tag",
-}
-
+from shared.events.catalog import EVENT_AGGREGATES, MAX_POSITION, SOURCE, SPEC_VERSION
 
 # How this service spells a UUID (str(UUID)); other spellings are valid but slower.
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -51,78 +18,13 @@ class InvalidEnvelope(ValueError):
     """A message on the stream that is not a taskstream event we can read."""
 
 
-def subject_for(tenant_id: UUID, event_type: str) -> str:
-    return f"{SUBJECT_PREFIX}.{tenant_id}.{EVENT_AGGREGATES[event_type]}.{event_type}"
-
-
-@dataclass(frozen=True)
-class EventEnvelope:
-    """One published event: identity, ordering, tenancy and the event's own data."""
-
-    id: UUID
-    type: str
-    tenant_id: UUID
-    position: int
-    aggregate_id: UUID
-    aggregate_version: int
-    time: datetime
-    actor: str | None
-    data: dict[str, Any]
-
-    @property
-    def subject(self) -> str:
-        return subject_for(self.tenant_id, self.type)
-
-    def to_cloudevent(self) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "specversion": SPEC_VERSION,
-            "id": str(self.id),
-            "source": SOURCE,
-            "type": self.type,
-            "subject": str(self.aggregate_id),
-            "time": rfc3339(self.time),
-            "datacontenttype": "application/json",
-            "tenantid": str(self.tenant_id),
-            "position": self.position,
-            "aggregateid": str(self.aggregate_id),
-            "aggregateversion": self.aggregate_version,
-            "data": self.data,
-        }
-        if self.actor is not None:
-            event["actor"] = self.actor
-        return event
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.to_cloudevent(), separators=(",", ":")).encode()
-
-    @classmethod
-    def from_bytes(cls, payload: bytes) -> EventEnvelope:
-        event = _json_object(payload)
-        identity = Identity.of(event)
-        try:
-            actor = event.get("actor")
-            return cls(
-                id=UUID(identity.id),
-                type=identity.type,
-                tenant_id=UUID(identity.tenant_id),
-                position=identity.position,
-                aggregate_id=UUID(identity.aggregate_id),
-                aggregate_version=identity.aggregate_version,
-                time=datetime.fromisoformat(event["time"]),
-                actor=str(actor) if actor is not None else None,
-                data=event["data"],
-            )
-        except KeyError as e:
-            raise InvalidEnvelope(f"missing attribute {e.args[0]!r}") from e
-        except (TypeError, ValueError) as e:
-            raise InvalidEnvelope(f"malformed attribute: {e}") from e
-
-
 class Identity(NamedTuple):
     """What names a published event, as the message spells it: the attributes the event
     store can confirm (same id, type, tenant, position, aggregate and version). Ids are
-    kept as the strings they arrived as; the store spells them canonically. (A tuple:
-    the projector reads one per message.)"""
+    kept as the strings they arrived as; the store spells them canonically. This is how
+    a CloudEvent from the stream is read, by the projector, the relay's reconciling and
+    /metrics alike; its data is never trusted, only checked against the store. (A
+    tuple: the projector reads one per message.)"""
 
     id: str
     type: str

@@ -1,14 +1,12 @@
 """The outbox relay: tails the event store's global log and publishes it to JetStream.
 
 Each command service runs it in a process of its own, beside its HTTP workers
-(`run_relay`, started by shared/serving.py). On a worker's event loop it waited for
-the requests around it: at 1,000 commands/s here a 10 ms pause took about 30 ms and
-its next statement 25 ms more, and events reached the stream 24-33 ms after their
-command was answered (p50), against 8-13 ms from a process of its own.
+(`run_relay`, started by shared/serving.py): on a worker's event loop it waited for
+the requests around it, and events reached the stream later.
 
 One relay publishes at a time, the holder of a lease (lease.py); the others stand by.
 Each batch is one atomic JetStream batch naming the stream sequence it must follow
-(publishing.py), so it lands whole, in its place, or not at all, and a deposed
+(batches.py), so it lands whole, in its place, or not at all, and a deposed
 leader's late batch is refused. Any refusal makes the relay reconcile with what the
 stream really holds, checked against the store (reconcile.py), and carry on from
 there. Republish requests are carried out here too, between live batches
@@ -27,38 +25,29 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from psycopg import sql
 
-from services.command import republish_queue
-from services.command.lease import (
+from services.command.publishing import republish_queue, wire
+from services.command.publishing.answers import PublishRefused, Refusal
+from services.command.publishing.batches import MAX_BATCH, confirm, publish_each, send_batch
+from services.command.publishing.encoding import Outgoing, encode_row
+from services.command.publishing.lease import (
     DEFAULT_LEASE_SECONDS,
     Cursor,
     Lease,
     LeaseLost,
     standby_seconds,
 )
-from services.command.outgoing import Outgoing, encode_row
-from services.command.publishing import (
-    MAX_BATCH,
-    PublishRefused,
-    Refusal,
-    confirm,
-    send_batch,
-)
-from services.command.reconcile import reconcile
-from services.command.republish_queue import Chunk, RepublishQueue
+from services.command.publishing.reconcile import reconcile
+from services.command.publishing.republish_queue import Chunk, RepublishQueue
+from services.command.publishing.wakeups import wait_for_commits
 from shared.database import EVENTS_TABLE, DatabaseAddress
+from shared.fast_paths import FastPath
 from shared.heap import freeze_startup_heap
 from shared.lifetime import run_until_signalled
 from shared.nats import connect, ensure_stream
 from shared.settings import Settings
+from shared.stored_events.decoding import STATE_AFTER
 
 logger = logging.getLogger(__name__)
-COALESCE_SECONDS = 0.01
-# Without a notification, the relay still looks for new events this often.
-POLL_SECONDS = 1.0
-_SELECT = sql.SQL(
-    "SELECT originator_id, originator_version, topic, state, notification_id "
-    "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-).format(sql.Identifier(EVENTS_TABLE))
 Connection = psycopg.AsyncConnection[tuple[object, ...]]
 
 
@@ -75,6 +64,7 @@ class Relay:
         ack_timeout: float = 5.0,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         name: str = "taskstream-relay",
+        fast_wire: bool = True,
     ) -> None:
         if not 0 < batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1 to {MAX_BATCH} (JetStream's atomic batch)")
@@ -86,6 +76,7 @@ class Relay:
         self._ack_timeout = min(ack_timeout, lease_seconds / 3)
         self._standby_seconds = standby_seconds(lease_seconds)
         self._name = name
+        self._publish_all = wire.publish_all if fast_wire else publish_each
         self._lease = Lease(stream, lease_seconds)
         self._cursor = Cursor()
         # The last stream sequence this relay has accounted for: its next batch follows it.
@@ -183,7 +174,7 @@ class Relay:
                 continue
             # All there was went out: the next commits' notice starts the next batch,
             # with no query for the few that committed meanwhile.
-            if republish_queue.CHANNEL in await self._wait_for_events(conn):
+            if republish_queue.CHANNEL in await wait_for_commits(conn):
                 queue.pending = True
 
     async def _publish(
@@ -191,7 +182,9 @@ class Relay:
     ) -> tuple[bool, list[Outgoing] | None]:
         """The live events: whether they are in the stream now, and, after a full batch,
         the next one, read and encoded while JetStream committed this one."""
-        sent = await send_batch(nc, self._fence, batch, with_ids=self._with_ids)
+        sent = await send_batch(
+            nc, self._fence, batch, with_ids=self._with_ids, publish_all=self._publish_all
+        )
         following = None
         if len(batch) == self._batch_size:
             following = asyncio.ensure_future(self._read(conn, batch[-1].position))
@@ -209,7 +202,7 @@ class Relay:
         return True, None if following is None else await following
 
     async def _read(self, conn: Connection, position: int) -> list[Outgoing]:
-        cur = await conn.execute(_SELECT, (position, self._batch_size))
+        cur = await conn.execute(STATE_AFTER, (position, self._batch_size))
         return [encode_row(row) for row in await cur.fetchall()]  # type: ignore[arg-type]
 
     async def _publish_copies(
@@ -221,7 +214,9 @@ class Relay:
         chunk: Chunk,
     ) -> None:
         copies = [encode_row(row) for row in chunk.rows]  # type: ignore[arg-type]
-        sent = await send_batch(nc, self._fence, copies, with_ids=self._copies_with_ids)
+        sent = await send_batch(
+            nc, self._fence, copies, with_ids=self._copies_with_ids, publish_all=self._publish_all
+        )
         try:
             self._fence = await confirm(sent, self._ack_timeout)
         except PublishRefused as refused:
@@ -251,29 +246,6 @@ class Relay:
         self._cursor = cursor
         self.published_position = cursor.position
 
-    async def _wait_for_events(self, conn: Connection) -> set[str]:
-        """Waits for a commit, then a few milliseconds more so that the commits arriving
-        together go out as one batch: per-batch costs (query, acknowledgement) dominate
-        when each wake-up carries a handful of events. Returns the channels notified.
-
-        Then every notification received so far is dropped: the next query sees their
-        commits. psycopg keeps the notifications that arrive between waits and hands
-        them over one per wait, so without this each later wait returned at once on a
-        stale one, and they piled up in memory, one per commit the relay had already
-        read. (Pausing after each of them, earlier still, made the wait grow with the
-        load: seconds of lag at 300 commands/s.)"""
-        channels: set[str] = set()
-        async with contextlib.aclosing(
-            conn.notifies(timeout=POLL_SECONDS, stop_after=1)
-        ) as notifies:
-            async for notify in notifies:
-                channels.add(notify.channel)
-                break
-        await asyncio.sleep(COALESCE_SECONDS)
-        async for notify in conn.notifies(timeout=0):
-            channels.add(notify.channel)
-        return channels
-
 
 async def _settled(task: asyncio.Future[list[Outgoing]] | None) -> None:
     """Lets a read ahead finish before its connection is used again; its rows are read
@@ -290,6 +262,7 @@ def run_relay(settings: Settings) -> None:
         settings.require_nats_url(),
         settings.nats_stream,
         lease_seconds=settings.relay_lease_seconds,
+        fast_wire=settings.fast(FastPath.WIRE),
     )
     freeze_startup_heap()
     run_until_signalled(relay.run())

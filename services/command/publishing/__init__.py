@@ -1,0 +1,1 @@
+"""The outbox: the event store's log published to JetStream, in order, by one relay."""
