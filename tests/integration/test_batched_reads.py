@@ -15,8 +15,9 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed
 
 from services.dev.postgres import EmbeddedPostgres
 from services.query import queries
-from services.query.batched import ByIdReads
-from services.query.queries import ObjectReads, Pool
+from services.query.batched import BatchedReads
+from services.query.objects import ObjectReads
+from services.query.pool import Pool
 from shared.database import DatabaseAddress
 from tests.support import StatementLog, log_statements, seed_project
 
@@ -47,7 +48,7 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
     mine = [seed_project(conninfo, TENANT, tasks)[0] for tasks in (0, 1, 3)]
     theirs, _ = seed_project(conninfo, OTHER, 1)
     objects = ObjectReads.over(pool)
-    await queries.project_with_tasks(objects, TENANT, mine[0])
+    await objects.project_with_tasks(TENANT, mine[0])
 
     log = StatementLog(postgres_server.log_path)
     asked = [
@@ -59,7 +60,7 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
         (OTHER, mine[0]),
     ]
     found = await asyncio.gather(
-        *(queries.project_with_tasks(objects, tenant, project) for tenant, project in asked)
+        *(objects.project_with_tasks(tenant, project) for tenant, project in asked)
     )
 
     assert log.count() == 1
@@ -85,9 +86,9 @@ async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
 
     log = StatementLog(postgres_server.log_path)
     found = await asyncio.gather(
-        *(queries.task(objects, TENANT, task) for task in tasks),
-        queries.tag(objects, TENANT, tag),
-        queries.tag(objects, TENANT, their_tag),
+        *(objects.task(TENANT, task) for task in tasks),
+        objects.tag(TENANT, tag),
+        objects.tag(TENANT, their_tag),
     )
 
     assert log.count() == 2
@@ -101,7 +102,7 @@ async def test_more_reads_than_a_batch_holds_go_out_in_several(
 ) -> None:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     projects = [seed_project(conninfo, TENANT, 1)[0] for _ in range(5)]
-    views = ByIdReads(pool, queries.PROJECTS_WITH_TASKS, max_batch=2)
+    views = BatchedReads(pool, queries.PROJECTS_WITH_TASKS, max_batch=2)
 
     log = StatementLog(postgres_server.log_path)
     found = await asyncio.gather(*(views.get(TENANT, p) for p in projects))
@@ -117,8 +118,7 @@ async def test_a_cancelled_read_leaves_the_others_of_its_batch_answered(
     first, second = (seed_project(conninfo, TENANT, 1)[0] for _ in range(2))
     objects = ObjectReads.over(pool)
     reads = [
-        asyncio.create_task(queries.project_with_tasks(objects, TENANT, p))
-        for p in (first, first, second)
+        asyncio.create_task(objects.project_with_tasks(TENANT, p)) for p in (first, first, second)
     ]
     await asyncio.sleep(0)
     reads[0].cancel()
@@ -134,7 +134,7 @@ async def test_a_failed_batch_fails_every_read_in_it(pool: Pool) -> None:
     await pool.close()
 
     done = await asyncio.gather(
-        *(queries.project_with_tasks(objects, TENANT, uuid4()) for _ in range(3)),
+        *(objects.project_with_tasks(TENANT, uuid4()) for _ in range(3)),
         return_exceptions=True,
     )
 

@@ -25,10 +25,9 @@ from services.command.app import create_app
 from services.command.deps import CallDep, CommandRoute
 from services.command.domain.base import Context
 from services.command.errors import install_domain_errors
-from services.query import queries
-from services.query.cache import ResponseCache
-from services.query.deps import ReadDep, ReadRoute
-from services.query.position import PositionWatcher
+from services.query.freshness.gate import ReadGate
+from services.query.freshness.watcher import PositionWatcher
+from services.query.reading import ReadDep, ReadRoute
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache, TokenRules, issue_token
 from shared.problems import install_problem_handlers
@@ -267,30 +266,33 @@ def _found(kind: str, objects: str, tenant_id: UUID, object_id: UUID) -> str | N
     return json.dumps({kind: str(object_id), "tenant": str(tenant_id), "objects": objects})
 
 
-async def _project(objects: str, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
-    body = _found("project", objects, tenant_id, project_id)
-    return None if body is None else (body, "kept")
+class _Objects:
+    """Stands in for the reads of one object: answers with what it was asked."""
 
+    label = "the reads of one object"
 
-async def _task(objects: str, tenant_id: UUID, task_id: UUID) -> str | None:
-    return _found("task", objects, tenant_id, task_id)
+    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
+        body = _found("project", self.label, tenant_id, project_id)
+        return None if body is None else (body, "kept")
 
+    async def task(self, tenant_id: UUID, task_id: UUID) -> str | None:
+        return _found("task", self.label, tenant_id, task_id)
 
-async def _tag(objects: str, tenant_id: UUID, tag_id: UUID) -> str | None:
-    return _found("tag", objects, tenant_id, tag_id)
+    async def tag(self, tenant_id: UUID, tag_id: UUID) -> str | None:
+        return _found("tag", self.label, tenant_id, tag_id)
 
 
 def _read_app(routes: Sequence[BaseRoute]) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     app.router.routes[:0] = list(routes)
-    watcher = PositionWatcher("never connected", ResponseCache(1 << 20))
+    watcher = PositionWatcher("never connected")
     watcher.position = 10
-    app.state.tokens = TokenCache(TokenRules(JWT_SECRET))
+    tokens = TokenCache(TokenRules(JWT_SECRET))
+    app.add_middleware(ReadGate, tokens=tokens, watcher=watcher, bound=0.01)
     app.state.watcher = watcher
     app.state.pool = "the pool, for lists"
-    app.state.objects = "the batched reads of one object"
-    app.state.min_position_wait = 0.01
+    app.state.objects = _Objects()
     return app
 
 
@@ -299,11 +301,7 @@ def read_clients() -> Iterator[tuple[TestClient, TestClient]]:
     routes = [r for m in (projects, tasks, tags) for r in m.router.routes]
     assert all(isinstance(r, ReadRoute) for r in routes)
     reference = _as_fastapi_routes(routes)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(queries, "project_with_tasks", _project)
-        patch.setattr(queries, "task", _task)
-        patch.setattr(queries, "tag", _tag)
-        yield TestClient(_read_app(routes)), TestClient(_read_app(reference))
+    yield TestClient(_read_app(routes)), TestClient(_read_app(reference))
 
 
 def test_reads_of_one_object_are_read_by_read_route() -> None:

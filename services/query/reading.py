@@ -1,23 +1,27 @@
-"""What every read needs: the caller's tenant, the database, read-your-writes, and ETags.
+"""What every read route is handed: the caller the gate let through, the database, the
+read model's position, and the answer built with its ETag.
 
 One `async` dependency does it all: FastAPI resolves each dependency on every request,
 and a plain `def` one runs in its threadpool; both cost more than a primary-key read.
+Authentication and X-Min-Position happened once already, in the gate
+(services/query/freshness/gate.py); a problem it found is raised here.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from services.query.position import PositionWatcher, wait_left
-from services.query.queries import ObjectReads, Pool
-from shared.auth import Caller, authenticate
-from shared.headers import MAX_POSITION, natural
-from shared.problems import Problem
+from services.query.etags import etag_matches, etag_of
+from services.query.freshness.gate import admitted
+from services.query.freshness.watcher import PositionWatcher
+from services.query.objects import ObjectReads
+from services.query.pool import Pool
+from shared.auth import Caller
+from shared.headers import MAX_POSITION
 from shared.routes import PlainRoute
 
 
@@ -27,66 +31,28 @@ class Read:
 
     caller: Caller
     pool: Pool
-    """For lists; a read of one object goes through `objects`, batched."""
+    """For lists; a read of one object goes through `objects`."""
     objects: ObjectReads
     position: int
     if_none_match: str | None
 
     def json(self, body: str, digest: str | None = None) -> Response:
-        """200 with an ETag over the body (from `digest` when the body's hash is kept
-        with it), or 304 when the client already holds it."""
+        """200 with an ETag, or 304 when the client already holds it."""
         data = body.encode()
-        etag = f'"{digest or hashlib.blake2b(data, digest_size=12).hexdigest()}"'
+        etag = etag_of(data, digest)
         headers = {"ETag": etag, "X-Projection-Position": str(self.position)}
         if self.if_none_match is not None and etag_matches(self.if_none_match, etag):
             return Response(status_code=304, headers=headers)
         return Response(content=data, media_type="application/json", headers=headers)
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
-    return "*" in candidates or etag in candidates
-
-
 async def read(request: Request) -> Read:
-    caller = await authenticate(request)
-    min_position = parse_min_position(request.headers.get("x-min-position"))
-    watcher: PositionWatcher = request.app.state.watcher
-    timeout: float = request.app.state.min_position_wait
-    if min_position is not None and not await watcher.wait_for(
-        min_position, wait_left(request.scope, timeout)
-    ):
-        waited = (
-            f"within {timeout:g} s"
-            if watcher.following.is_set()
-            else "(the database is unreachable)"
-        )
-        raise Problem(
-            503,
-            "Service Unavailable",
-            f"the read model has not reached position {min_position} {waited} "
-            f"(it is at {watcher.position}); retry shortly",
-            headers={"Retry-After": "1", "X-Projection-Position": str(watcher.position)},
-        )
+    caller = admitted(request.scope)
     state = request.app.state
+    watcher: PositionWatcher = state.watcher
     return Read(
         caller, state.pool, state.objects, watcher.position, request.headers.get("if-none-match")
     )
-
-
-def parse_min_position(value: str | None) -> int | None:
-    if value is None:
-        return None
-    position = natural(value)
-    if position is None:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"X-Min-Position must be an integer from 0 to {MAX_POSITION} in ASCII digits: "
-            "a command's X-Event-Position",
-            errors=[{"loc": ["header", "x-min-position"], "msg": "not a position"}],
-        )
-    return position
 
 
 ReadDep = Annotated[Read, Depends(read)]
