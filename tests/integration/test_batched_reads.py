@@ -69,6 +69,25 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
     assert found[3] == found[1]
 
 
+async def test_unbatched_each_read_sends_its_own_statement_with_the_same_answers(
+    pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    """FastPath.BATCHED_READS off: what every read answers does not change."""
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    mine, _ = seed_project(conninfo, TENANT, 2)
+    theirs, _ = seed_project(conninfo, OTHER, 1)
+    asked = [(TENANT, mine), (TENANT, mine), (TENANT, theirs), (OTHER, theirs)]
+    batched, unbatched = ObjectReads.over(pool), ObjectReads.over(pool, batched=False)
+    expected = await asyncio.gather(*(batched.project_with_tasks(t, p) for t, p in asked))
+
+    log = StatementLog(postgres_server.log_path)
+    found = await asyncio.gather(*(unbatched.project_with_tasks(t, p) for t, p in asked))
+
+    assert log.count() == len(asked)
+    assert found == expected
+    assert ids_of(found) == [str(mine), str(mine), None, str(theirs)]
+
+
 async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
     pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
 ) -> None:
