@@ -3,7 +3,7 @@
 
 Defined once, so the two services cannot drift apart: the command API renders these
 models from its aggregates, and the query API's SQL builds its JSON from their fields
-(services/query/documents.py). Field order is the order of the JSON keys.
+(services/query/queries.py). Field order is the order of the JSON keys.
 """
 
 from __future__ import annotations

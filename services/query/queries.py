@@ -10,7 +10,7 @@ tables' indexes serve in order.
 
 from __future__ import annotations
 
-from services.query.schemas import CountedTag, ProjectSummary
+from services.query.schemas import ProjectSummary, TagWithCount
 from services.query.shaped_json import json_object
 from shared.resources import ProjectWithTasks, TagRef, Task
 
@@ -31,7 +31,7 @@ PROJECT_DOCUMENT = (
     + "::text"
 )
 PROJECT_SUMMARY = json_object(ProjectSummary, "p")
-TAG_JSON = json_object(CountedTag, "g")
+TAG_JSON = json_object(TagWithCount, "g")
 
 # The nested views of the requested projects (ids and tenants as two arrays: reads of
 # one object may be batched, services/query/batched.py), each from project_documents while

@@ -10,7 +10,7 @@ Authentication and X-Min-Position happened once already, in the gate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -21,7 +21,6 @@ from services.query.freshness.watcher import PositionWatcher
 from services.query.objects import ObjectReads
 from services.query.pool import Pool
 from shared.auth import Caller
-from shared.headers import MAX_POSITION
 from shared.routes import PlainRoute
 
 
@@ -63,31 +62,3 @@ class ReadRoute(PlainRoute):
     with their query parameters, keep FastAPI's handler."""
 
     dependency = ReadDep
-
-
-READ_HEADERS: dict[str, Any] = {
-    "parameters": [
-        {
-            "name": "X-Tenant-Token",
-            "in": "header",
-            "required": False,
-            "description": "The tenant's JWT (or send Authorization: Bearer <token>).",
-            "schema": {"type": "string"},
-        },
-        {
-            "name": "X-Min-Position",
-            "in": "header",
-            "required": False,
-            "description": "Answer only once the read model has applied this position (a "
-            "command's X-Event-Position); 503 with Retry-After past the wait bound.",
-            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
-        },
-        {
-            "name": "If-None-Match",
-            "in": "header",
-            "required": False,
-            "description": "An ETag from an earlier answer: 304 if the body is unchanged.",
-            "schema": {"type": "string"},
-        },
-    ]
-}

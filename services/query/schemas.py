@@ -1,6 +1,6 @@
 """What the query API adds to the shared resources (shared/resources.py): the counts its
-lists and tags carry, and the pages. PostgreSQL builds the JSON (services/query/documents.py);
-these models document it and are what that JSON is built from."""
+lists and tags carry, and the pages. PostgreSQL builds the JSON from these
+models (services/query/queries.py), and they document it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class ProjectSummary(Project):
     task_count: int
 
 
-class CountedTag(Tag):
+class TagWithCount(Tag):
     task_count: int
 
 
@@ -28,5 +28,5 @@ class TaskPage(BaseModel):
 
 
 class TagPage(BaseModel):
-    items: list[CountedTag]
+    items: list[TagWithCount]
     next_cursor: str | None

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
-from services.query.reading import READ_HEADERS, ReadDep, ReadRoute
+from services.query.reading import ReadDep
+from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
 from services.query.schemas import ProjectPage
-from shared.problems import not_found, problem_responses
+from shared.problems import not_found
 from shared.resources import ProjectWithTasks
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["projects"],
-    responses=problem_responses(400, 404, 503),
-    route_class=ReadRoute,
-)
-Limit = Annotated[int, Query(ge=1, le=200)]
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not modified since the ETag in If-None-Match"}
-}
+router = read_router("projects")
 
 
 @router.get(

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
-from services.query.reading import READ_HEADERS, ReadDep, ReadRoute
-from services.query.routes.projects import NOT_MODIFIED, Limit
-from services.query.schemas import CountedTag, TagPage
-from shared.problems import not_found, problem_responses
+from services.query.reading import ReadDep
+from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
+from services.query.schemas import TagPage, TagWithCount
+from shared.problems import not_found
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["tags"],
-    responses=problem_responses(400, 404, 503),
-    route_class=ReadRoute,
-)
+router = read_router("tags")
 
 
 @router.get(
@@ -35,7 +29,7 @@ async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None)
 
 @router.get(
     "/tags/{tag_id}",
-    responses={200: {"model": CountedTag}, **NOT_MODIFIED},
+    responses={200: {"model": TagWithCount}, **NOT_MODIFIED},
     openapi_extra=READ_HEADERS,
 )
 async def get_tag(tag_id: UUID, read: ReadDep) -> Response:

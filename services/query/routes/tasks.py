@@ -5,24 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
-from services.query.reading import READ_HEADERS, ReadDep, ReadRoute
-from services.query.routes.projects import NOT_MODIFIED, Limit
+from services.query.reading import ReadDep
+from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
 from services.query.schemas import TaskPage
-from shared.problems import not_found, problem_responses
+from shared.problems import not_found
 from shared.resources import Task
 from shared.task_status import Status
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["tasks"],
-    responses=problem_responses(400, 404, 503),
-    route_class=ReadRoute,
-)
+router = read_router("tasks")
 
 
 @router.get(
