@@ -4,9 +4,9 @@ Every GET or HEAD of the read API passes here once, before the answer cache and 
 routes: the caller's token is verified, X-Min-Position is read by the one rule for
 numeric headers (shared/headers.py), and the read waits, at most the configured bound,
 until the read model holds that position. What it found is left in the request's scope
-for the layers after it: the caller, or the problem to answer with. The problem is
-answered by the routes (a path no route takes is still a 404), so every answer of
-the API, refused or not, comes from one place.
+for the layers after it: the caller, or the problem to answer with. The routes raise
+that problem, so a refused read is answered as every other problem is, and a path no
+route takes is still a 404.
 """
 
 from __future__ import annotations
