@@ -26,7 +26,7 @@ CONNECTIONS = 64
 # The query service with its answer cache off: every read goes to PostgreSQL, as a
 # read of a view changed since it was last read does. Reads of the one project that
 # start together still share a statement (services/query/batched.py).
-UNCACHED = {"TASKSTREAM_QUERY_CACHE_MEGABYTES": "0"}
+UNCACHED = {"TASKSTREAM_FAST_PATHS_OFF": "answer_cache"}
 
 
 ReadBack = Literal["list", "created"]
@@ -119,24 +119,43 @@ def _wait_visible(stack: BenchStack, tenant: UUID, position: int) -> None:
     raise RuntimeError(f"the read model did not reach position {position}")
 
 
+def nested_view_rate(workdir: Path, seconds: float, fast_paths_off: str) -> float:
+    """Nested views per second at CONNECTIONS with the fast paths `fast_paths_off`
+    (TASKSTREAM_FAST_PATHS_OFF) off: the read measured by the machinery cases."""
+    env = {"TASKSTREAM_FAST_PATHS_OFF": fast_paths_off}
+    with (
+        servers(workdir) as (database_url, nats_url),
+        services(workdir, database_url, nats_url, env=env) as stack,
+    ):
+        tenant = uuid4()
+        project = _seed_project(stack, tenant)
+        path = f"/api/v1/projects/{project}"
+        return uvloop.run(_load(stack, tenant, path, seconds, "nested view")).rate
+
+
 async def _reads(
     stack: BenchStack, tenant: UUID, project: str, seconds: float, served: str
 ) -> list[tuple[str, Result]]:
+    return [
+        (name, await _load(stack, tenant, path, seconds, name))
+        for name, path in (
+            (f"nested view, {served}", f"/api/v1/projects/{project}"),
+            (f"task page, {served}", f"/api/v1/tasks?project_id={project}&limit=50"),
+        )
+    ]
+
+
+async def _load(stack: BenchStack, tenant: UUID, path: str, seconds: float, name: str) -> Result:
+    """GETs of `path` at CONNECTIONS, after a warm-up at 16."""
     headers = {"X-Tenant-Token": issue_token(stack.secret, tenant, 3600, "bench")}
-    rows = []
-    for name, path in (
-        (f"nested view, {served}", f"/api/v1/projects/{project}"),
-        (f"task page, {served}", f"/api/v1/tasks?project_id={project}&limit=50"),
-    ):
-        host, port, raw = http_request("GET", f"{stack.query_url}{path}", headers)
+    host, port, raw = http_request("GET", f"{stack.query_url}{path}", headers)
 
-        def request(_: int, raw: bytes = raw) -> bytes:
-            return raw
+    def request(_: int) -> bytes:
+        return raw
 
-        await run_load(host, port, request, 16, 2.0, 200)
-        print(f"  {name} at {CONNECTIONS} connections for {seconds:.0f} s …", flush=True)
-        rows.append((name, await run_load(host, port, request, CONNECTIONS, seconds, 200)))
-    return rows
+    await run_load(host, port, request, 16, 2.0, 200)
+    print(f"  {name} at {CONNECTIONS} connections for {seconds:.0f} s …", flush=True)
+    return await run_load(host, port, request, CONNECTIONS, seconds, 200)
 
 
 async def _lag(

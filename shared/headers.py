@@ -4,8 +4,7 @@ Header values reach us decoded as latin-1, so they may hold characters that Pyth
 own tests of "a digit" accept and no client means as one: `str.isdigit()` passes a
 superscript `²` that `int()` then refuses (a 500), while `int()`, `str.strip()` and a
 regex's `\\d` take Arabic-Indic digits, no-break spaces and the like. Every numeric
-header (X-Min-Position, If-Match's version, Content-Length) is read here, on the
-cached paths as in the routes.
+header (X-Min-Position, If-Match's version, Content-Length) is read here.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ model got, and whose reads the commit may have changed.
 
 The notice is the payload of a PostgreSQL NOTIFY sent in the projector's own
 transaction, so it arrives after the rows are visible and in commit order. The
-query services keep answers in memory (services/query/cache.py) and drop exactly
+query services keep answers in memory (services/query/freshness/answers.py) and drop exactly
 those a notice names: a tenant's lists, and the nested views of named projects.
 
 Payload: `<position>` alone means "anything may have changed" (a rebuild, or a batch

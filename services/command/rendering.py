@@ -1,4 +1,5 @@
-"""From a decision to the HTTP answer: status, JSON body, ETag and Location."""
+"""From a decision to the HTTP answer: status, JSON body (a resource of
+shared/resources.py, as the query API shows it), ETag and Location."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from services.command.domain.project import Project
 from services.command.domain.tag import Tag
 from services.command.domain.task import Task
 from services.command.handling import Answer
-from services.command.schemas import NewProjectOut, ProjectOut, TagOut, TagRef, TaskOut
 from services.command.use_cases.decision import Decision
+from shared import resources
 
 
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-def project_out(project: Project) -> ProjectOut:
-    return ProjectOut(**_project_fields(project))
+def project_out(project: Project) -> resources.Project:
+    return resources.Project(**_project_fields(project))
 
 
 def _project_fields(project: Project) -> dict[str, Any]:
@@ -31,22 +32,22 @@ def _project_fields(project: Project) -> dict[str, Any]:
     }
 
 
-def task_out(task: Task, tags: list[Tag]) -> TaskOut:
-    return TaskOut(
+def task_out(task: Task, tags: list[Tag]) -> resources.Task:
+    return resources.Task(
         id=task.id,
         project_id=task.project_id,
         title=task.title,
         description=task.description,
         status=task.status,
-        tags=[TagRef(id=t.id, name=t.name, color=t.color) for t in tags],
+        tags=[resources.TagRef(id=t.id, name=t.name, color=t.color) for t in tags],
         created_at=task.created_on,
         updated_at=task.modified_on,
         version=task.version,
     )
 
 
-def tag_out(tag: Tag) -> TagOut:
-    return TagOut(
+def tag_out(tag: Tag) -> resources.Tag:
+    return resources.Tag(
         id=tag.id,
         name=tag.name,
         color=tag.color,
@@ -58,7 +59,9 @@ def tag_out(tag: Tag) -> TagOut:
 
 def created_project(decision: Decision[Any]) -> Answer:
     project: Project = decision.aggregate
-    body = NewProjectOut(**_project_fields(project)).model_dump_json().encode()
+    body = (
+        resources.ProjectWithTasks(**_project_fields(project), tasks=[]).model_dump_json().encode()
+    )
     headers = _etag(project.version) | {"Location": f"/api/v1/projects/{project.id}"}
     return Answer(201, body, headers)
 

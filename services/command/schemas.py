@@ -1,4 +1,5 @@
-"""Request and response shapes of the command API (distinct from events and read rows)."""
+"""Request shapes of the command API (distinct from events and read rows); it answers
+with the resources both APIs share (shared/resources.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.command.domain.task import MAX_TAGS_PER_TASK, Status
-from shared.timestamps import Timestamp
+from services.command.domain.task import MAX_TAGS_PER_TASK
+from shared.task_status import Status
 
 # PostgreSQL text cannot hold NUL, so it is refused here (422), not failed on later.
 NO_NUL = r"^[^\x00]*$"
@@ -86,45 +87,3 @@ class UpdateTag(_Patch):
 
     name: TagName | None = None
     color: Color | None = None
-
-
-class ProjectOut(BaseModel):
-    id: UUID
-    name: str
-    description: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
-
-
-class NewProjectOut(ProjectOut):
-    """A created project: the seed's shape, with its (empty) task list."""
-
-    tasks: list[TaskOut] = Field(default_factory=list)
-
-
-class TagRef(BaseModel):
-    id: UUID
-    name: str
-    color: str | None
-
-
-class TaskOut(BaseModel):
-    id: UUID
-    project_id: UUID
-    title: str
-    description: str | None
-    status: Status
-    tags: list[TagRef]
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
-
-
-class TagOut(BaseModel):
-    id: UUID
-    name: str
-    color: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int

@@ -1,4 +1,9 @@
-"""Composition root of the query service."""
+"""Composition root of the query service.
+
+A read goes through BodyLimits, then the gate (authentication and X-Min-Position),
+then the answer cache when FastPath.ANSWER_CACHE is on, then the routes; reads of one
+object share statements when FastPath.BATCHED_READS is on.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,21 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.query import metrics as query_metrics
-from services.query.cache import ResponseCache
-from services.query.cached_reads import CachedReads
-from services.query.position import PositionHeader, PositionWatcher, position_header
-from services.query.queries import ObjectReads, Pool
+from services.query.freshness.answer_cache import AnswerCache
+from services.query.freshness.answers import ResponseCache
+from services.query.freshness.gate import ReadGate
+from services.query.freshness.position_header import PositionHeader, position_header
+from services.query.freshness.watcher import PositionWatcher
+from services.query.objects import ObjectReads
+from services.query.pool import read_pool
 from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
 from shared.database import DatabaseAddress
+from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
-from shared.pools import CONNECT_TIMEOUT, CheckedAsyncPool
 from shared.problem_documents import document_problems
 from shared.problem_handlers import install_problem_handlers
 from shared.routes import add_routes
@@ -27,40 +35,24 @@ from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
 from shared.tokens import TokenRules
 
-POOL_SIZE = 16
-
 
 def create_app(settings: Settings) -> FastAPI:
-    address = DatabaseAddress.parse(settings.require_database_url())
-    conninfo = address.conninfo()
+    conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
     nats_url = settings.require_nats_url()
+    timeout = settings.database_timeout_seconds
+    cache = None
+    if settings.fast(FastPath.ANSWER_CACHE) and settings.query_cache_megabytes:
+        cache = ResponseCache(settings.query_cache_megabytes * 2**20)
+    listeners = [] if cache is None else [cache]
+    watcher = PositionWatcher(conninfo, listeners, connect_timeout=timeout)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The only writes of this pool are the kept JSON documents, a cache: a commit
-        # need not wait for its WAL to reach disk. A crash can lose the last few
-        # copies, which the next read rebuilds (their revisions say they are stale).
-        # Opened whole at start-up: a pool that grows under a burst of reads makes
-        # them wait for new connections (see docs/decisions.md, "Read side").
-        timeout = settings.database_timeout_seconds
-        pool: Pool = CheckedAsyncPool(
-            conninfo,
-            min_size=POOL_SIZE,
-            max_size=POOL_SIZE,
-            timeout=timeout,
-            kwargs={
-                "autocommit": True,
-                "connect_timeout": CONNECT_TIMEOUT,
-                "options": "-c TimeZone=UTC -c synchronous_commit=off",
-            },
-            open=False,
-        )
+        pool = read_pool(conninfo, timeout)
         await pool.open()
-        watcher = PositionWatcher(conninfo, app.state.cache, connect_timeout=timeout)
         probes = Probes(conninfo, nats_url, "query")
         app.state.pool = pool
-        app.state.objects = ObjectReads.over(pool)
-        app.state.watcher = watcher
+        app.state.objects = ObjectReads.over(pool, batched=settings.fast(FastPath.BATCHED_READS))
         app.state.probes = probes
         try:
             async with background(watcher.run(), probes.run()):
@@ -77,11 +69,9 @@ def create_app(settings: Settings) -> FastAPI:
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )
-    app.state.tokens = TokenCache(TokenRules.of(settings))
     app.state.nats_stream = settings.nats_stream
-    app.state.min_position_wait = settings.min_position_wait_seconds
-    app.state.cache = ResponseCache(settings.query_cache_megabytes * 2**20)
-    app.add_middleware(PositionHeader)
+    app.state.watcher = watcher
+    app.state.cache = cache
     install_problem_handlers(app)
     document_problems(app)
     # The API's routes first: they are tried in order on every request.
@@ -94,8 +84,14 @@ def create_app(settings: Settings) -> FastAPI:
         health_router(),
         metrics_router(query_metrics.gather),
     )
-    if settings.query_cache_megabytes:
-        app.add_middleware(CachedReads)
+    # Each middleware added wraps those before it.
+    app.add_middleware(PositionHeader)
+    if cache is not None:
+        app.add_middleware(AnswerCache, cache=cache, watcher=watcher)
+    tokens = TokenCache(TokenRules.of(settings))
+    app.add_middleware(
+        ReadGate, tokens=tokens, watcher=watcher, bound=settings.min_position_wait_seconds
+    )
     # Outermost: every body is read before a cached read answers.
     limit_bodies(app, settings, answer_headers=position_header)
     return app

@@ -1,12 +1,14 @@
-"""Reads of one object that start together share one statement.
+"""Reads of one object that start together share one statement (FastPath.BATCHED_READS).
+
+It stands in for each read sending its own statement on its own pooled connection
+(services/query/objects.py, OneByOne), which is what runs with it switched off.
 
 A projection notice wakes every read waiting for its position at once, and each read
-of a new object misses the answer cache. When each sent its own statement, each send
-here (two cores, PostgreSQL on the same machine, busy) handed the CPU to the backend
-it woke, and the worker waited for its turn to run the next read: traced at 1,000
-commands/s, the reads of new projects woken by one notice resumed about 7 ms apart,
-the last of ten some 25 ms after the first. Reads of one kind started in the same
-iteration of the event loop now go out as one statement, on one pooled connection.
+of a new object misses the answer cache. Sent one by one, each statement hands the CPU
+to the backend it wakes (PostgreSQL on the same cores), and the worker waits its turn to
+send the next: the reads one notice woke resume one after another. Here reads of one
+kind started in the same iteration of the event loop go out as one statement, on one
+pooled connection, and reads of the same object share its row.
 
 As in a DataLoader: the first read schedules the batch for the loop's next iteration,
 and every read started before then joins it. A read alone waits one iteration more.
@@ -18,7 +20,7 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import AsyncConnectionPool
+from services.query.pool import Pool
 
 MAX_BATCH = 100
 Row = tuple[Any, ...]
@@ -26,14 +28,10 @@ Key = tuple[UUID, UUID]
 """(tenant, object)."""
 
 
-class ByIdReads:
-    """One kind of object by id. `statement` takes an array of ids and an array of their
-    tenants, and returns for each object the tenant owns a row: its id, its tenant, then
-    what the read answers."""
+class BatchedReads:
+    """One kind of object by id (services/query/objects.py says what `statement` is)."""
 
-    def __init__(
-        self, pool: AsyncConnectionPool[Any], statement: str, *, max_batch: int = MAX_BATCH
-    ) -> None:
+    def __init__(self, pool: Pool, statement: str, *, max_batch: int = MAX_BATCH) -> None:
         self._pool = pool
         self._statement = statement
         self._max_batch = max_batch

@@ -8,7 +8,7 @@ import asyncio
 import psycopg
 from fastapi import Request
 
-from services.query.cache import ResponseCache
+from services.query.freshness.answers import ResponseCache
 from shared.health import Probes
 from shared.metrics import Readings
 from shared.pipeline_positions import store_position, stream_tail
@@ -53,7 +53,18 @@ async def gather(request: Request) -> Readings:
         "Messages the projector could not apply and set aside in dead_letters",
         parked,
     )
-    cache: ResponseCache = state.cache
+    cache: ResponseCache | None = state.cache
+    if cache is not None:
+        _cache_counters(readings, cache)
+    readings.worker_gauge(
+        "taskstream_query_reads_waiting",
+        "Reads waiting for an X-Min-Position the read model has not reached",
+        state.watcher.waiting,
+    )
+    return readings
+
+
+def _cache_counters(readings: Readings, cache: ResponseCache) -> None:
     readings.counter(
         "taskstream_query_cache_hits", "Reads this worker answered from memory", cache.hits
     )
@@ -67,12 +78,6 @@ async def gather(request: Request) -> Readings:
         "Misses answered by the same read already in flight (the database was asked once)",
         cache.shared,
     )
-    readings.worker_gauge(
-        "taskstream_query_reads_waiting",
-        "Reads waiting for an X-Min-Position the read model has not reached",
-        state.watcher.waiting,
-    )
-    return readings
 
 
 async def _projection(pool: AsyncPool) -> tuple[float | None, float | None, float | None]:

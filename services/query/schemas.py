@@ -1,49 +1,19 @@
-"""Response shapes of the query API, for the OpenAPI document (PostgreSQL builds the JSON)."""
+"""What the query API adds to the shared resources (shared/resources.py): the counts its
+lists and tags carry, and the pages. PostgreSQL builds the JSON from these
+models (services/query/queries.py), and they document it."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from pydantic import BaseModel
 
-from shared.timestamps import Timestamp
+from shared.resources import Project, Tag, Task
 
 
-class TagRef(BaseModel):
-    id: UUID
-    name: str
-    color: str | None
+class ProjectSummary(Project):
+    task_count: int
 
 
-class Task(BaseModel):
-    id: UUID
-    project_id: UUID
-    title: str
-    description: str | None
-    status: str
-    tags: list[TagRef]
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
-
-
-class ProjectDetail(BaseModel):
-    id: UUID
-    name: str
-    description: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
-    tasks: list[Task]
-
-
-class ProjectSummary(BaseModel):
-    id: UUID
-    name: str
-    description: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
+class TagWithCount(Tag):
     task_count: int
 
 
@@ -57,16 +27,6 @@ class TaskPage(BaseModel):
     next_cursor: str | None
 
 
-class Tag(BaseModel):
-    id: UUID
-    name: str
-    color: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    version: int
-    task_count: int
-
-
 class TagPage(BaseModel):
-    items: list[Tag]
+    items: list[TagWithCount]
     next_cursor: str | None

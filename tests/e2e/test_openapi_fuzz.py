@@ -60,7 +60,7 @@ def not_a_server_error_but_catching_up(
     """`not_a_server_error`, except the query API's designed answer to X-Min-Position.
 
     A read asking for a position the read model has not reached within the wait is
-    answered 503 with Retry-After (services/query/deps.py): back-pressure, not a crash.
+    answered 503 with Retry-After (services/query/freshness/gate.py): back-pressure, not a crash.
     Whether that 503 is documented is still checked by `status_code_conformance`.
     """
     if (

@@ -15,8 +15,9 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed
 
 from services.dev.postgres import EmbeddedPostgres
 from services.query import queries
-from services.query.batched import ByIdReads
-from services.query.queries import ObjectReads, Pool
+from services.query.batched import BatchedReads
+from services.query.objects import ObjectReads
+from services.query.pool import Pool
 from shared.database import DatabaseAddress
 from tests.support import StatementLog, log_statements, seed_project
 
@@ -47,7 +48,7 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
     mine = [seed_project(conninfo, TENANT, tasks)[0] for tasks in (0, 1, 3)]
     theirs, _ = seed_project(conninfo, OTHER, 1)
     objects = ObjectReads.over(pool)
-    await queries.project_with_tasks(objects, TENANT, mine[0])
+    await objects.project_with_tasks(TENANT, mine[0])
 
     log = StatementLog(postgres_server.log_path)
     asked = [
@@ -59,13 +60,32 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
         (OTHER, mine[0]),
     ]
     found = await asyncio.gather(
-        *(queries.project_with_tasks(objects, tenant, project) for tenant, project in asked)
+        *(objects.project_with_tasks(tenant, project) for tenant, project in asked)
     )
 
     assert log.count() == 1
     assert ids_of(found) == [*map(str, mine), str(mine[1]), None, None, str(theirs), None]
     assert [len(json.loads(f[0])["tasks"]) for f in found[:3] if f] == [0, 1, 3]
     assert found[3] == found[1]
+
+
+async def test_unbatched_each_read_sends_its_own_statement_with_the_same_answers(
+    pool: Pool, database_url: str, postgres_server: EmbeddedPostgres
+) -> None:
+    """FastPath.BATCHED_READS off: what every read answers does not change."""
+    conninfo = DatabaseAddress.parse(database_url).conninfo()
+    mine, _ = seed_project(conninfo, TENANT, 2)
+    theirs, _ = seed_project(conninfo, OTHER, 1)
+    asked = [(TENANT, mine), (TENANT, mine), (TENANT, theirs), (OTHER, theirs)]
+    batched, unbatched = ObjectReads.over(pool), ObjectReads.over(pool, batched=False)
+    expected = await asyncio.gather(*(batched.project_with_tasks(t, p) for t, p in asked))
+
+    log = StatementLog(postgres_server.log_path)
+    found = await asyncio.gather(*(unbatched.project_with_tasks(t, p) for t, p in asked))
+
+    assert log.count() == len(asked)
+    assert found == expected
+    assert ids_of(found) == [str(mine), str(mine), None, str(theirs)]
 
 
 async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
@@ -85,9 +105,9 @@ async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
 
     log = StatementLog(postgres_server.log_path)
     found = await asyncio.gather(
-        *(queries.task(objects, TENANT, task) for task in tasks),
-        queries.tag(objects, TENANT, tag),
-        queries.tag(objects, TENANT, their_tag),
+        *(objects.task(TENANT, task) for task in tasks),
+        objects.tag(TENANT, tag),
+        objects.tag(TENANT, their_tag),
     )
 
     assert log.count() == 2
@@ -101,7 +121,7 @@ async def test_more_reads_than_a_batch_holds_go_out_in_several(
 ) -> None:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     projects = [seed_project(conninfo, TENANT, 1)[0] for _ in range(5)]
-    views = ByIdReads(pool, queries.PROJECTS_WITH_TASKS, max_batch=2)
+    views = BatchedReads(pool, queries.PROJECTS_WITH_TASKS, max_batch=2)
 
     log = StatementLog(postgres_server.log_path)
     found = await asyncio.gather(*(views.get(TENANT, p) for p in projects))
@@ -117,8 +137,7 @@ async def test_a_cancelled_read_leaves_the_others_of_its_batch_answered(
     first, second = (seed_project(conninfo, TENANT, 1)[0] for _ in range(2))
     objects = ObjectReads.over(pool)
     reads = [
-        asyncio.create_task(queries.project_with_tasks(objects, TENANT, p))
-        for p in (first, first, second)
+        asyncio.create_task(objects.project_with_tasks(TENANT, p)) for p in (first, first, second)
     ]
     await asyncio.sleep(0)
     reads[0].cancel()
@@ -134,7 +153,7 @@ async def test_a_failed_batch_fails_every_read_in_it(pool: Pool) -> None:
     await pool.close()
 
     done = await asyncio.gather(
-        *(queries.project_with_tasks(objects, TENANT, uuid4()) for _ in range(3)),
+        *(objects.project_with_tasks(TENANT, uuid4()) for _ in range(3)),
         return_exceptions=True,
     )
 

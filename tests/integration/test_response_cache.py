@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.query.app import create_app
-from services.query.cache import ResponseCache
-from services.query.position import APPLICATION_NAME
+from services.query.freshness.answers import ResponseCache
+from services.query.freshness.watcher import APPLICATION_NAME
 from shared.database import DatabaseAddress
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from shared.settings import Settings
@@ -167,7 +167,7 @@ def test_reads_that_a_notice_wakes_together_ask_the_database_once(reader: Reader
     assert reader.cache.shared == 5, "one read went to the database, the others shared it"
 
 
-def test_a_read_waits_its_bound_once_in_all_not_once_per_layer(reader: Reader) -> None:
+def test_a_read_waits_its_bound_once_in_all(reader: Reader) -> None:
     watcher = reader.client.app.state.watcher  # type: ignore[attr-defined]
     bounds: list[float] = []
     wait_for = watcher.wait_for
@@ -179,7 +179,7 @@ def test_a_read_waits_its_bound_once_in_all_not_once_per_layer(reader: Reader) -
     watcher.wait_for = recorded
     late = reader.get("/api/v1/tags", headers={"X-Min-Position": str(watcher.position + 1)})
     assert late.status_code == 503
-    assert bounds == [pytest.approx(0.3), 0.0], "the routes wait only what is left of it"
+    assert bounds == [pytest.approx(0.3)], "one wait, of the whole bound, for every layer"
 
 
 def test_nothing_is_served_from_memory_while_notices_could_be_missed(reader: Reader) -> None:

@@ -9,11 +9,9 @@ goes through `shared.headers.natural`; these cases reach each of them.
 from __future__ import annotations
 
 import pytest
-from starlette.datastructures import Headers
 
 from services.command.deps import parse_if_match
-from services.query.cached_reads import _UNREADABLE, _wanted
-from services.query.deps import parse_min_position
+from services.query.freshness.gate import parse_min_position
 from shared.headers import MAX_POSITION, natural
 from shared.problems import Problem
 
@@ -58,21 +56,13 @@ def test_a_smaller_maximum_is_honoured() -> None:
 
 
 @pytest.mark.parametrize("text", NOT_NUMBERS)
-def test_a_bad_min_position_is_a_422_problem_in_the_routes(text: str) -> None:
+def test_a_bad_min_position_is_a_422_problem(text: str) -> None:
     with pytest.raises(Problem) as caught:
         parse_min_position(text)
     assert caught.value.status == 422
 
 
-@pytest.mark.parametrize("text", NOT_NUMBERS)
-def test_a_bad_min_position_is_left_to_the_routes_by_the_cached_path(text: str) -> None:
-    headers = Headers(raw=[(b"x-min-position", text.encode("latin-1", "replace"))])
-    assert _wanted(headers) == _UNREADABLE
-
-
-def test_the_largest_position_is_a_position_on_both_paths() -> None:
-    headers = Headers(raw=[(b"x-min-position", str(MAX_POSITION).encode())])
-    assert _wanted(headers) == MAX_POSITION
+def test_the_largest_position_is_a_position() -> None:
     assert parse_min_position(str(MAX_POSITION)) == MAX_POSITION
 
 

@@ -25,10 +25,7 @@ from services.command import app as command_app
 from services.command.deps import CallDep
 from services.command.domain.base import Context
 from services.query import app as query_app
-from services.query import queries
-from services.query.cache import ResponseCache
-from services.query.deps import ReadDep
-from services.query.position import PositionWatcher
+from services.query.reading import ReadDep
 from shared.plain_routes import PlainRoute, Shape
 from shared.settings import Settings
 from shared.tokens import issue_token
@@ -250,36 +247,33 @@ def _found(kind: str, objects: str, tenant_id: UUID, object_id: UUID) -> str | N
     return json.dumps({kind: str(object_id), "tenant": str(tenant_id), "objects": objects})
 
 
-async def _project(objects: str, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
-    body = _found("project", objects, tenant_id, project_id)
-    return None if body is None else (body, "kept")
+class _Objects:
+    """Stands in for the reads of one object: answers with what it was asked."""
 
+    label = "the reads of one object"
 
-async def _task(objects: str, tenant_id: UUID, task_id: UUID) -> str | None:
-    return _found("task", objects, tenant_id, task_id)
+    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
+        body = _found("project", self.label, tenant_id, project_id)
+        return None if body is None else (body, "kept")
 
+    async def task(self, tenant_id: UUID, task_id: UUID) -> str | None:
+        return _found("task", self.label, tenant_id, task_id)
 
-async def _tag(objects: str, tenant_id: UUID, tag_id: UUID) -> str | None:
-    return _found("tag", objects, tenant_id, tag_id)
+    async def tag(self, tenant_id: UUID, tag_id: UUID) -> str | None:
+        return _found("tag", self.label, tenant_id, tag_id)
 
 
 def _query_app(on: bool) -> FastAPI:
     app = query_app.create_app(_settings(on))
-    watcher = PositionWatcher("never connected", ResponseCache(1 << 20))
-    watcher.position = 10
-    app.state.watcher = watcher
+    app.state.watcher.position = 10
     app.state.pool = "the pool, for lists"
-    app.state.objects = "the batched reads of one object"
+    app.state.objects = _Objects()
     return app
 
 
 @pytest.fixture(scope="module")
 def read_clients() -> Iterator[tuple[TestClient, TestClient]]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(queries, "project_with_tasks", _project)
-        patch.setattr(queries, "task", _task)
-        patch.setattr(queries, "tag", _tag)
-        yield TestClient(_query_app(True)), TestClient(_query_app(False))
+    yield TestClient(_query_app(True)), TestClient(_query_app(False))
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), READ_CASES)

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.query.cache import Answer, Key, ResponseCache
+from services.query.freshness.answers import Answer, Key, ResponseCache
 from shared.projection_notice import ProjectionNotice
 
 TENANT, OTHER = str(uuid4()), str(uuid4())

@@ -7,20 +7,13 @@ they load the task, because a deleted project ends its tasks by implication.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from uuid import UUID
 
 from services.command.domain.base import Context, TenantAggregate
 from services.command.domain.errors import Invalid
+from shared.task_status import Status as Status  # the domain decides in this vocabulary
 
 MAX_TAGS_PER_TASK = 50
-
-
-class Status(StrEnum):
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class Task(TenantAggregate):

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Response
 from services.command import rendering
 from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import WRITE_RESPONSES
-from services.command.schemas import CreateTask, TaskOut, UpdateTask
+from services.command.schemas import CreateTask, UpdateTask
 from services.command.use_cases.decision import UNSET
 from services.command.use_cases.tasks import TaskEdit
+from shared.resources import Task
 
 router = APIRouter(
     prefix="/api/v1", tags=["tasks"], responses=WRITE_RESPONSES, route_class=CommandRoute
@@ -20,7 +21,7 @@ router = APIRouter(
 
 
 @router.post(
-    "/projects/{project_id}/tasks", status_code=201, response_model=TaskOut, openapi_extra=KEYED
+    "/projects/{project_id}/tasks", status_code=201, response_model=Task, openapi_extra=KEYED
 )
 async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Response:
     decide = partial(
@@ -37,7 +38,7 @@ async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Resp
     return await call.commands.run(decide, rendering.created_task, keyed=keyed)
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskOut, openapi_extra=VERSIONED)
+@router.patch("/tasks/{task_id}", response_model=Task, openapi_extra=VERSIONED)
 async def update_task(task_id: UUID, body: UpdateTask, call: CallDep) -> Response:
     """Changing `project_id` moves the task to another live project of the tenant."""
     edit = TaskEdit(

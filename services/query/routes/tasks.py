@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
-from services.query import queries
-from services.query.deps import READ_HEADERS, ReadDep, ReadRoute
+from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
-from services.query.routes.projects import NOT_MODIFIED, Limit
-from services.query.schemas import Task, TaskPage
-from shared.problem_documents import problem_responses
+from services.query.reading import ReadDep
+from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
+from services.query.schemas import TaskPage
 from shared.problems import not_found
+from shared.resources import Task
+from shared.task_status import Status
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["tasks"],
-    responses=problem_responses(400, 404, 503),
-    route_class=ReadRoute,
-)
-Status = Literal["pending", "in_progress", "done", "cancelled"]
+router = read_router("tasks")
 
 
 @router.get(
@@ -39,7 +34,7 @@ async def list_tasks(
     """Filters combine; ids of another tenant simply match nothing."""
     tenant_id = read.caller.tenant_id
     scope = list_scope("tasks", tenant_id, project_id=project_id, status=status, tag_id=tag_id)
-    items, next_key = await queries.task_page(
+    items, next_key = await pages.task_page(
         read.pool,
         tenant_id,
         decode_cursor(cursor, scope),
@@ -55,7 +50,7 @@ async def list_tasks(
     "/tasks/{task_id}", responses={200: {"model": Task}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
 )
 async def get_task(task_id: UUID, read: ReadDep) -> Response:
-    body = await queries.task(read.objects, read.caller.tenant_id, task_id)
+    body = await read.objects.task(read.caller.tenant_id, task_id)
     if body is None:
         raise not_found("task")
     return read.json(body)

@@ -1,9 +1,8 @@
-"""Answers kept in memory until the projector says they may have changed.
+"""Answers kept in memory until the projector says they may have changed: the store
+the answer cache (answer_cache.py) serves from.
 
-A read served from here costs no database round trip and none of the framework's
-routing: at 64 connections that is the difference between about 1,000 and several
-thousand nested views per second on two cores. Freshness comes from the projector's
-notices (shared/projection_notice.py): each names the tenants, and the projects,
+Freshness comes from the projector's notices (shared/projection_notice.py), which the
+store hears from the position watcher: each names the tenants, and the projects,
 whose reads its commit may have changed, and arrives after the commit. So an answer
 stays valid until a notice touches it, and a client that waited for a position
 (X-Min-Position) never gets an answer older than that position.
@@ -50,7 +49,7 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
         self.shared = 0
-        """Misses answered by the same read another caller had in flight (CachedReads)."""
+        """Misses answered by the same read another caller had in flight (AnswerCache)."""
         self.bytes = 0
         self._answers: OrderedDict[Key, Answer] = OrderedDict()
         self._by_tenant: dict[str, dict[str | None, set[Key]]] = {}

@@ -1,11 +1,12 @@
 """How far the read model has got, known without a query per request.
 
 One LISTEN connection per process follows the projector's notices, so a request
-with X-Min-Position waits on an in-memory condition instead of polling, and the
-process's ResponseCache drops what each notice may have changed before the new
-position is announced. While that connection is lost (PostgreSQL is down or
-restarting), no position can be learnt: a read that asks for one not yet reached is
-answered at once (503, Retry-After) rather than after the whole wait.
+with X-Min-Position waits on an in-memory condition instead of polling. Whoever keeps
+reads (the answer cache) listens to the watcher and hears each notice before the new
+position is announced, so it has dropped what the notice changed before any read
+waiting for that position is let through. While that connection is lost (PostgreSQL
+is down or restarting), no position can be learnt: a read that asks for one not yet
+reached is answered at once (503, Retry-After) rather than after the whole wait.
 """
 
 from __future__ import annotations
@@ -13,36 +14,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from typing import Protocol
 
 import psycopg
 from psycopg import sql
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.query.cache import ResponseCache
 from shared.pools import CONNECT_TIMEOUT
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from shared.tracking import TRACKING_NAME
 
 logger = logging.getLogger(__name__)
 APPLICATION_NAME = "taskstream query position watcher"
-_DEADLINE = "taskstream.min_position_deadline"
 
 
-def wait_left(scope: Scope, bound: float) -> float:
-    """How long this read may still wait for its X-Min-Position. The bound runs from
-    the first time it waits, whichever layer waits (CachedReads, then the routes on a
-    miss), so a read waits it once in all and not once per layer."""
-    now = asyncio.get_running_loop().time()
-    deadline: float = scope.setdefault(_DEADLINE, now + bound)
-    return max(deadline - now, 0.0)
+class NoticeListener(Protocol):
+    def apply(self, notice: ProjectionNotice) -> None:
+        """A notice arrived; its position is announced once this returns."""
+
+    def listening(self, live: bool) -> None:
+        """The notices are followed (True) or could be missed from now on (False)."""
 
 
 class PositionWatcher:
     def __init__(
-        self, conninfo: str, cache: ResponseCache, *, connect_timeout: float = 1.0
+        self,
+        conninfo: str,
+        listeners: Sequence[NoticeListener] = (),
+        *,
+        connect_timeout: float = 1.0,
     ) -> None:
         self._conninfo = conninfo
-        self._cache = cache
+        self._listeners = listeners
         self._connect_timeout = connect_timeout
         self._waiters: dict[asyncio.Future[None], int] = {}
         self.position = 0
@@ -58,7 +61,8 @@ class PositionWatcher:
             except (psycopg.Error, OSError, TimeoutError) as e:
                 logger.warning("position watcher reconnecting", extra={"error": repr(e)})
             finally:
-                self._cache.listening(False)
+                for listener in self._listeners:
+                    listener.listening(False)
                 self._lost()
             await asyncio.sleep(0.5)
 
@@ -101,7 +105,8 @@ class PositionWatcher:
             )
         async with conn:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-            self._cache.listening(True)
+            for listener in self._listeners:
+                listener.listening(True)
             cur = await conn.execute(
                 "SELECT position FROM projection_tracking WHERE name = %s", (TRACKING_NAME,)
             )
@@ -116,7 +121,8 @@ class PositionWatcher:
                         "unreadable projection notice", extra={"payload": notify.payload}
                     )
                     notice = ProjectionNotice(self.position)
-                self._cache.apply(notice)
+                for listener in self._listeners:
+                    listener.apply(notice)
                 self._advance(notice.position)
 
     def _lost(self) -> None:
@@ -136,33 +142,3 @@ class PositionWatcher:
         for waiter, wanted in self._waiters.items():
             if wanted <= position and not waiter.done():
                 waiter.set_result(None)
-
-
-def position_header(scope: Scope) -> dict[str, str]:
-    """X-Projection-Position, for an answer given outside PositionHeader (a refused body)."""
-    watcher: PositionWatcher | None = getattr(scope["app"].state, "watcher", None)
-    return {} if watcher is None else {"X-Projection-Position": str(watcher.position)}
-
-
-class PositionHeader:
-    """Adds X-Projection-Position to every answer that lacks it (problems included), so a
-    client always learns how far the read model it asked has got."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_position(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                if not any(name.lower() == b"x-projection-position" for name, _ in headers):
-                    watcher: PositionWatcher | None = getattr(scope["app"].state, "watcher", None)
-                    if watcher is not None:
-                        headers.append((b"x-projection-position", str(watcher.position).encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_position)

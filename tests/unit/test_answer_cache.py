@@ -1,4 +1,4 @@
-"""CachedReads' shared computations, without servers: a read that waits for another's
+"""The answer cache's shared computations, without servers: a read that waits for another's
 computation of the same key is served its answer only if it was read at a position at
 least the one the read model had when the waiting read looked, so a read never gets an
 answer older than the position it asked for; reads that need a newer one share the
@@ -13,9 +13,10 @@ from uuid import uuid4
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from services.query.cache import ResponseCache
-from services.query.cached_reads import CachedReads
-from services.query.position import PositionWatcher
+from services.query.freshness.answer_cache import AnswerCache
+from services.query.freshness.answers import ResponseCache
+from services.query.freshness.gate import ReadGate
+from services.query.freshness.watcher import PositionWatcher
 from shared.auth import TokenCache
 from shared.projection_notice import ProjectionNotice
 from shared.tokens import TokenRules, issue_token
@@ -27,7 +28,7 @@ KEY = (str(TENANT), "/api/v1/tags", b"")
 
 
 class Service:
-    """CachedReads before routes that answer the position they read at; the first
+    """The gate and the answer cache before routes that answer the position they read at; the first
     computation waits for `release`, the others yield to the loop once if `yielding`
     (as a statement does) or run through at once."""
 
@@ -35,18 +36,18 @@ class Service:
         self.yielding = yielding
         self.cache = ResponseCache(1 << 20)
         self.cache.listening(True)
-        self.watcher = PositionWatcher("never connected", self.cache)
+        self.watcher = PositionWatcher("never connected", [self.cache])
         self.watcher.position = 20
         self.watcher.following.set()
-        self.state = SimpleNamespace(
-            cache=self.cache,
-            watcher=self.watcher,
-            tokens=TokenCache(TokenRules(JWT_SECRET)),
-            min_position_wait=1.0,
-        )
+        self.state = SimpleNamespace(watcher=self.watcher)
         self.started, self.release = asyncio.Event(), asyncio.Event()
         self.computed: list[int] = []
-        self.reads = CachedReads(self.routes)
+        self.reads = ReadGate(
+            AnswerCache(self.routes, cache=self.cache, watcher=self.watcher),
+            tokens=TokenCache(TokenRules(JWT_SECRET)),
+            watcher=self.watcher,
+            bound=1.0,
+        )
 
     async def routes(self, scope: Scope, receive: Receive, send: Send) -> None:
         position = self.watcher.position

@@ -1,24 +1,21 @@
-"""Serving repeated reads from the ResponseCache before the framework sees them.
+"""Repeated reads served from memory before the framework sees them (FastPath.ANSWER_CACHE).
 
-Only a plain hit is answered here: an authenticated GET of the read API whose answer
-is kept, asked at a position the read model has reached. Anything else (no or bad
-token, a bad header, a miss) goes to the routes as before, which answer it and its
-errors; a 200 they give is then kept for the next caller of the same tenant and URL.
+It stands in for the routes answering every read from PostgreSQL, which is what runs
+with it switched off. A read the gate let through (gate.py: authenticated, at a
+position the read model has reached) whose answer is kept (answers.py) is answered
+here with no database round trip and none of the framework's routing. Anything else
+(a refused read, a miss) goes on to the routes, and a 200 with an ETag they give is
+kept for the next caller of the same tenant and URL.
 
-Two more things happen here, because a notice wakes many reads at once:
-- A read that asks for a position still to come waits for it here, then looks in the
-  cache, instead of waiting inside the routes and always going to PostgreSQL.
-- Reads that miss the same key together share one computation: the later ones wait
-  for the first and are served its answer. After each notice every waiting
-  read-your-writes read of a busy list used to run the same statement, and at 1,000
-  commands/s here they queued for the 16 pooled connections (up to about 100 ms).
-  A later read is served that answer only if it was read at a position at least the
-  one the read model had when the later read looked (so at least its X-Min-Position),
-  kept or not: a notice arriving meanwhile makes the cache refuse it, not these
-  reads. Otherwise (an older answer, or no 200) they share the next computation.
-  Serving only what the cache kept made every waiting read compute its own whenever
-  a notice came during the computation: reads of a busy list then ran one after
-  another, and the last answered up to 100-140 ms after its notice.
+Reads that miss the same key together share one computation, because a notice wakes
+many reads at once: the later ones wait for the first and are served its answer.
+Each would otherwise run the same statement and queue for the pooled connections. A
+later read is served that answer only if it was read at a position at least the one
+the read model had when the later read looked (so at least its X-Min-Position), kept
+or not: a notice arriving meanwhile makes the store refuse it, not these reads.
+Otherwise (an older answer, or no 200) they share the next computation. Serving only
+what the store kept would make every waiting read compute its own whenever a notice
+came during the computation, and reads of a busy list would run one after another.
 """
 
 from __future__ import annotations
@@ -28,49 +25,40 @@ import re
 from dataclasses import dataclass
 from uuid import UUID
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.query.cache import Answer, Key, ResponseCache
-from services.query.deps import etag_matches
-from services.query.position import PositionWatcher, wait_left
-from shared.auth import TokenCache, token_from_headers
-from shared.headers import natural
-from shared.problems import Problem
+from services.query.etags import etag_matches
+from services.query.freshness.answers import Answer, Key, ResponseCache
+from services.query.freshness.gate import ADMITTED
+from services.query.freshness.position_header import NAME as POSITION
+from services.query.freshness.watcher import PositionWatcher
+from shared.tokens import Caller
 
-PREFIX = "/api/v1/"
 _PROJECT_VIEW = re.compile(r"/api/v1/projects/([^/]+)\Z")
-_POSITION = b"x-projection-position"
 
 
-class CachedReads:
-    def __init__(self, app: ASGIApp) -> None:
+@dataclass(frozen=True)
+class Computed:
+    """A whole 200 the routes answered, and the read model's position it was read at."""
+
+    answer: Answer
+    position: int
+
+
+class AnswerCache:
+    def __init__(self, app: ASGIApp, *, cache: ResponseCache, watcher: PositionWatcher) -> None:
         self.app = app
+        self._cache = cache
+        self._watcher = watcher
         self._computing: dict[Key, asyncio.Future[Computed | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not scope["path"].startswith(PREFIX)
-        ):
+        caller = scope.get(ADMITTED)
+        if not isinstance(caller, Caller) or scope["method"] != "GET" or not self._cache.live:
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        cache: ResponseCache = state.cache
-        watcher: PositionWatcher = state.watcher
-        headers = Headers(scope=scope)
-        key = self._key(state.tokens, headers, scope)
-        wanted = _wanted(headers)
-        if key is None or wanted is _UNREADABLE:
-            await self.app(scope, receive, send)
-            return
-        reached = wanted is None or await watcher.wait_for(
-            wanted, wait_left(scope, state.min_position_wait)
-        )
-        if not reached or not cache.live:
-            await self.app(scope, receive, send)
-            return
+        cache, watcher = self._cache, self._watcher
+        key = (str(caller.tenant_id), scope["path"], scope["query_string"])
         floor = watcher.position
         answer, position = cache.get(key), floor
         while answer is None and (computing := self._computing.get(key)) is not None:
@@ -83,19 +71,17 @@ class CachedReads:
             if answer is not None:
                 cache.shared += 1
         if answer is not None:
-            await _send(answer, headers.get("if-none-match"), position, send)
+            await _send(answer, _if_none_match(scope), position, send)
             return
-        await self._compute(key, scope, receive, send, cache)
+        await self._compute(key, scope, receive, send)
 
-    async def _compute(
-        self, key: Key, scope: Scope, receive: Receive, send: Send, cache: ResponseCache
-    ) -> None:
+    async def _compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Runs the routes, keeping their answer; reads of the same key that miss
         meanwhile wait for it."""
         done: asyncio.Future[Computed | None] | None = None
         if key not in self._computing:
             done = self._computing[key] = asyncio.get_running_loop().create_future()
-        keeper = _Keeper(cache, key, scope["path"], send)
+        keeper = _Keeper(self._cache, key, scope["path"], send)
         try:
             await self.app(scope, receive, keeper)
         finally:
@@ -103,29 +89,16 @@ class CachedReads:
                 del self._computing[key]
                 done.set_result(keeper.computed)
 
-    @staticmethod
-    def _key(tokens: TokenCache, headers: Headers, scope: Scope) -> Key | None:
-        try:
-            caller = tokens.caller(token_from_headers(headers))
-        except Problem:
-            return None
-        return (str(caller.tenant_id), scope["path"], scope["query_string"])
 
-
-_UNREADABLE = -1
-
-
-def _wanted(headers: Headers) -> int | None:
-    """X-Min-Position, if sent; _UNREADABLE for a value the routes will refuse."""
-    wanted = headers.get("x-min-position")
-    if wanted is None:
-        return None
-    position = natural(wanted)
-    return _UNREADABLE if position is None else position
+def _if_none_match(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return str(value.decode("latin-1"))
+    return None
 
 
 async def _send(answer: Answer, if_none_match: str | None, position: int, send: Send) -> None:
-    headers = [*answer.headers, (_POSITION, str(position).encode())]
+    headers = [*answer.headers, (POSITION, str(position).encode())]
     if if_none_match is not None and etag_matches(if_none_match, answer.etag):
         kept = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
@@ -145,14 +118,6 @@ def _project_of(path: str) -> str | None:
         return str(UUID(view.group(1)))
     except ValueError:
         return None
-
-
-@dataclass(frozen=True)
-class Computed:
-    """A whole 200 the routes answered, and the read model's position it was read at."""
-
-    answer: Answer
-    position: int
 
 
 class _Keeper:
@@ -178,7 +143,7 @@ class _Keeper:
             if message["status"] == 200:
                 self._headers = []
                 for name, value in message["headers"]:
-                    if name.lower() == _POSITION:
+                    if name.lower() == POSITION:
                         self._position = int(value)
                     else:
                         self._headers.append((name, value))
