@@ -58,7 +58,7 @@ ReadDep = Annotated[Read, Depends(read)]
 
 
 class ReadRoute(PlainRoute):
-    """Reads of one object read a plain request themselves (shared/routes.py); lists,
+    """Reads of one object read a plain request themselves (shared/plain_routes.py); lists,
     with their query parameters, keep FastAPI's handler."""
 
     dependency = ReadDep
