@@ -99,7 +99,7 @@ async def test_republish_refills_a_lost_stream_without_touching_the_read_model(
     assert after.json() == before.json()
     later = alice.command("POST", "/projects", json={"name": "after the republish"})
     # The projector gives up a pull request the deleted stream left unanswered after
-    # about 2 s (services/projector/feed.py), longer than one read's wait here.
+    # about 2 s (services/projector/intake/pull_feed.py), longer than one read's wait here.
     deadline = time.monotonic() + 30
     while (
         seen := alice.query(

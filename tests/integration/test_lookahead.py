@@ -10,9 +10,10 @@ from uuid import uuid4
 
 import psycopg
 
-from services.projector.incoming import Incoming
-from services.projector.lookahead import READ_AHEAD_FROM, Lookahead
-from services.projector.store import ProjectionStore, Tracking
+from services.projector.intake.incoming import Incoming
+from services.projector.intake.lookahead import READ_AHEAD_FROM, Lookahead
+from services.projector.store import ProjectionStore
+from services.projector.tracking import Tracking
 from shared.database import DatabaseAddress
 from shared.events import EventEnvelope
 from tests.integration.test_projector_poison import SUBJECT, copy_of, event, forged

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nats.aio.client import Client
 
-from services.projector.fast_headers import parse_header_lines
+from services.projector.intake.fast_headers import parse_header_lines
 
 TYPICAL = [
     b"Nats-Msg-Id: 5d1b9f3e-8c4a-5e57-9a57-2f0c6a1e7b10\r\nNats-Expected-Last-Sequence: 9\r\n\r\n",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.string import TextLoader
 
-from services.projector import admission
+from services.projector.intake import store_reads
 
 # Batches at least this large read the next one's events ahead.
 READ_AHEAD_FROM = 200
@@ -32,7 +32,7 @@ READ_AHEAD_FROM = 200
 class _Read:
     after: int
     count: int
-    rows: asyncio.Task[list[admission.Row]]
+    rows: asyncio.Task[list[store_reads.Row]]
 
 
 class Lookahead:
@@ -52,7 +52,7 @@ class Lookahead:
         if count >= READ_AHEAD_FROM:
             self._read = _Read(after, count, asyncio.create_task(self._fetch(after, count)))
 
-    async def take(self, after: int, needed: int) -> list[admission.Row] | None:
+    async def take(self, after: int, needed: int) -> list[store_reads.Row] | None:
         """The rows read ahead, if they answer for a batch that starts at `after` and
         claims `needed` positions beyond it; else None. A failed read raises here."""
         read, self._read = self._read, None
@@ -73,6 +73,6 @@ class Lookahead:
             rows.add_done_callback(lambda done: done.cancelled() or done.exception())
             self._read = None
 
-    async def _fetch(self, after: int, count: int) -> list[admission.Row]:
-        cur = await self._conn.execute(admission.window(after, count))
+    async def _fetch(self, after: int, count: int) -> list[store_reads.Row]:
+        cur = await self._conn.execute(store_reads.window(after, count))
         return await cur.fetchall()

@@ -25,16 +25,15 @@ import psycopg
 from psycopg import AsyncCursor, sql
 
 from services.projector import stored
-from services.projector.dead_letters import DeadLetter, is_the_messages_fault
-from services.projector.incoming import Incoming
-from shared.database import EVENTS_TABLE
+from services.projector.intake import store_reads
+from services.projector.intake.dead_letters import DeadLetter, is_the_messages_fault
+from services.projector.intake.incoming import Incoming
+from services.projector.intake.lookahead import Lookahead
+from services.projector.intake.store_reads import Claim, Row
+from services.projector.tracking import LOCK_TRACKING, TRACKED, Tracking, committed
 from shared.event_ids import event_id_text
 from shared.events import Identity, InvalidEnvelope
 
-Claim = Identity | str
-"""What a message claims to be, or why it cannot be read as anything."""
-Row = tuple[Any, ...]
-"""A stored event as `stored.EVENT_COLUMNS` spells it, ids as text."""
 Cursor = AsyncCursor[tuple[Any, ...]]
 
 
@@ -60,67 +59,6 @@ class Screened:
     admitted: list[Admitted] = field(default_factory=list)
     set_aside: list[DeadLetter] = field(default_factory=list)
     duplicates: int = 0
-
-
-def window_size(claims: Sequence[Claim], after: int) -> int:
-    """How many of the store's next events after `after` the batch can need: one per
-    message that claims a position beyond it."""
-    return sum(1 for c in claims if isinstance(c, Identity) and c.position > after)
-
-
-def stored_events(
-    claims: Sequence[Claim], after: int, start: sql.Composable | None = None
-) -> sql.Composed:
-    """The events a batch's claims are checked against (see the module's docstring):
-    the store's next events after `start` (by default `after`, the position the batch
-    starts from), as many as the batch claims beyond `after`, and its events at the
-    claimed positions at or before `after`. Literals only, so that it can share the
-    transaction's first message."""
-    window = _window(sql.Literal(after) if start is None else start, window_size(claims, after))
-    earlier = _earlier(claims, after)
-    return sql.SQL("{} UNION ALL {}").format(window, at_positions(earlier)) if earlier else window
-
-
-def earlier_events(claims: Sequence[Claim], after: int) -> sql.Composed | None:
-    """The stored events at the claimed positions at or before `after`, if any: what a
-    batch needs beside the store's next events (read ahead, lookahead.py)."""
-    earlier = _earlier(claims, after)
-    return at_positions(earlier) if earlier else None
-
-
-def window(after: int, count: int) -> sql.Composed:
-    """The store's next `count` events after `after`, in order."""
-    return _window(sql.Literal(after), count)
-
-
-def _window(start: sql.Composable, count: int) -> sql.Composed:
-    return sql.SQL(
-        "SELECT {columns} FROM (SELECT * FROM {table} WHERE notification_id > {start}"
-        " ORDER BY notification_id LIMIT {limit}) e {json}"
-    ).format(
-        columns=stored.EVENT_COLUMNS,
-        table=sql.Identifier(EVENTS_TABLE),
-        start=start,
-        limit=sql.Literal(count),
-        json=stored.EVENT_JSON,
-    )
-
-
-def _earlier(claims: Sequence[Claim], after: int) -> list[int]:
-    return sorted({c.position for c in claims if isinstance(c, Identity) and c.position <= after})
-
-
-def at_positions(positions: Sequence[int]) -> sql.Composed:
-    """The stored events at these positions (each from 1 to 2**63 - 1)."""
-    return sql.SQL(
-        "SELECT {columns} FROM {table} e {json}"
-        " WHERE e.notification_id = ANY({positions}::bigint[])"
-    ).format(
-        columns=stored.EVENT_COLUMNS,
-        table=sql.Identifier(EVENTS_TABLE),
-        json=stored.EVENT_JSON,
-        positions=sql.Literal(list(positions)),
-    )
 
 
 def beyond(claims: Sequence[Claim], after: int, rows: Sequence[Row], limit: int) -> list[int]:
@@ -174,6 +112,43 @@ def screen(
     return screened
 
 
+async def admit(
+    cur: Cursor,
+    batch: Sequence[Incoming],
+    claims: Sequence[Claim],
+    tracking: Tracking,
+    lookahead: Lookahead | None,
+) -> tuple[int, Screened]:
+    """Opens the batch's transaction, locks the tracking row and screens the batch against
+    the store's events (read ahead, or read in the same message); returns the committed
+    position and the verdicts."""
+    since = tracking.position
+    limit = store_reads.window_size(claims, since)
+    ahead = None if lookahead is None else await lookahead.take(since, limit)
+    events: sql.Composed | None
+    if ahead is None:
+        # From the committed position, which a rebuild may have moved past this one.
+        start = sql.SQL("GREATEST({}, ({}))").format(sql.Literal(since), TRACKED)
+        events = store_reads.stored_events(claims, since, start)
+    else:
+        events = store_reads.earlier_events(claims, since)
+    opening = [LOCK_TRACKING] if events is None else [LOCK_TRACKING, events]
+    await cur.execute(sql.SQL("BEGIN; {}").format(sql.SQL("; ").join(opening)))
+    cur.nextset()
+    after = committed(await cur.fetchone(), tracking).position
+    rows = []
+    if events is not None:
+        cur.nextset()
+        rows = await cur.fetchall()
+    if ahead is not None:
+        if after == since:
+            rows += ahead
+        else:
+            await cur.execute(store_reads.window(after, limit))
+            rows += await cur.fetchall()
+    return after, await checked(cur, batch, claims, since, after, rows, limit)
+
+
 async def checked(
     cur: Cursor,
     batch: Sequence[Incoming],
@@ -190,7 +165,7 @@ async def checked(
         c.position for c in claims if isinstance(c, Identity) and since < c.position <= after
     ] + beyond(claims, after, rows, limit)
     if others:
-        await cur.execute(at_positions(others))
+        await cur.execute(store_reads.at_positions(others))
         rows += await cur.fetchall()
     return screen(batch, claims, after, rows)
 
@@ -206,9 +181,9 @@ async def screen_each(
         claims = [claim(message)]
         try:
             async with conn.transaction():
-                await cur.execute(stored_events(claims, after))
+                await cur.execute(store_reads.stored_events(claims, after))
                 rows = await cur.fetchall()
-                limit = window_size(claims, after)
+                limit = store_reads.window_size(claims, after)
                 one = await checked(cur, [message], claims, after, after, rows, limit)
         except Exception as e:
             if not is_the_messages_fault(e, conn):
