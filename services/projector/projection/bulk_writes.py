@@ -95,7 +95,9 @@ async def copy(
 async def copy_merge(
     conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]], key: str
 ) -> None:
-    """COPY into a temporary table, then one upsert into the real one."""
+    """COPY into a temporary table, then one upsert into the real one that empties it as
+    it reads it: a transaction may merge into a table more than once (a batch applied one
+    event at a time)."""
     staging = f"staging_{table}"
     column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
     await conn.execute(
@@ -120,11 +122,14 @@ async def copy_merge(
         else sql.SQL("DO NOTHING")
     )
     await conn.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+        sql.SQL(
+            "WITH staged AS (DELETE FROM {} RETURNING *)"
+            " INSERT INTO {} ({}) SELECT {} FROM staged ON CONFLICT ({}) {}"
+        ).format(
+            sql.Identifier(staging),
             sql.Identifier(table),
             column_list,
             column_list,
-            sql.Identifier(staging),
             sql.SQL(key),
             conflict,
         )
