@@ -28,11 +28,11 @@ import psycopg
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from services.projector.intake import admission, dead_letters
-from services.projector.intake.admission import Admitted
+from services.projector.intake import admission, dead_letters, screening
 from services.projector.intake.dead_letters import DeadLetter, is_the_messages_fault
 from services.projector.intake.incoming import Incoming
 from services.projector.intake.lookahead import Lookahead
+from services.projector.intake.screening import Admitted
 from services.projector.projection import counts, writing
 from services.projector.projection.affected import (
     Affected,
@@ -104,7 +104,7 @@ class ProjectionStore:
             return await self.apply_one_by_one(batch, tracking, fell_back=True)
 
     async def _apply_in_bulk(self, batch: list[Incoming], tracking: Tracking) -> Tracking:
-        claims = [admission.claim(message) for message in batch]
+        claims = [screening.claim(message) for message in batch]
         async with self._cursor() as cur:
             try:
                 after, screened = await admission.admit(

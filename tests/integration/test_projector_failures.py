@@ -11,7 +11,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from services.projector.intake import admission
+from services.projector.intake import screening
 from services.projector.intake.incoming import Incoming
 from services.projector.projection import rules
 from services.projector.projection.page import Page
@@ -83,14 +83,14 @@ async def test_whatever_screening_a_message_raises_sets_that_message_aside(
 ) -> None:
     """Screening is checked code, but a message must not be able to stall the projector
     through a fault in it either: screened alone, the one that trips it is set aside."""
-    screen = admission.screen
+    screen = screening.screen
 
-    def tripped(batch: Sequence[Incoming], *args: Any) -> admission.Screened:
+    def tripped(batch: Sequence[Incoming], *args: Any) -> screening.Screened:
         if any(message.subject == "trip" for message in batch):
             raise ZeroDivisionError("a fault in screening")
         return screen(batch, *args)
 
-    monkeypatch.setattr(admission, "screen", tripped)
+    monkeypatch.setattr(screening, "screen", tripped)
     healthy = [EVENTS[0], EVENTS[3]]
     store_events(database_url, *healthy)
     batch = messages(healthy)
