@@ -20,7 +20,8 @@ from services.command.outgoing import encode_row
 from services.command.relay import Relay
 from services.projector.consumer import Projector
 from services.projector.intake.incoming import Incoming
-from services.projector.rebuild.run import SHADOW, rebuild
+from services.projector.rebuild.run import rebuild
+from services.projector.rebuild.shadow import SHADOW
 from services.projector.store import ProjectionStore
 from services.projector.tracking import Tracking
 from shared.database import EVENTS_TABLE, DatabaseAddress

@@ -45,7 +45,6 @@ from shared.tracking import TRACKING_NAME
 
 logger = logging.getLogger(__name__)
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
-__all__ = ["SHADOW", "Outcome", "rebuild"]
 
 
 @dataclass(frozen=True)
