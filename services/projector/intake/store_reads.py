@@ -27,7 +27,7 @@ def window_size(claims: Sequence[Claim], after: int) -> int:
 def stored_events(
     claims: Sequence[Claim], after: int, start: sql.Composable | None = None
 ) -> sql.Composed:
-    """The events a batch's claims are checked against (see the module's docstring):
+    """The events a batch's claims are checked against (see admission.py):
     the store's next events after `start` (by default `after`, the position the batch
     starts from), as many as the batch claims beyond `after`, and its events at the
     claimed positions at or before `after`. Literals only, so that it can share the
