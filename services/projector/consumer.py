@@ -12,15 +12,14 @@ request with the messages and stalls for good. A pull consumer delivers only wha
 each request asks for (intake/pull_feed.py).
 
 This is the projector's composition root: each of its fast paths (the pull feed, the
-lookahead, the header parser) is switched here by `fast`, from Settings.fast.
+header parser) is switched here by `fast`, from Settings.fast.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import psycopg
 from nats.errors import Error as NatsError
@@ -30,7 +29,6 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from services.projector.intake import fast_headers
 from services.projector.intake.feeds import open_feed
 from services.projector.intake.incoming import Incoming
-from services.projector.intake.lookahead import Lookahead
 from services.projector.intake.pull_feed import FeedError
 from services.projector.store import ProjectionStore
 from services.projector.tracking import Tracking
@@ -89,11 +87,8 @@ class Projector:
             self._consumed = False
 
     async def _consume(self) -> None:
-        async with (
-            await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn,
-            self._lookahead() as lookahead,
-        ):
-            store = ProjectionStore(conn, lookahead)
+        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+            store = ProjectionStore(conn)
             self.tracking = await store.tracking()
             nc = await connect(self._nats_url, name="taskstream-projector")
             if self._fast(FastPath.FAST_HEADERS):
@@ -132,18 +127,7 @@ class Projector:
                         if batch:
                             self.tracking = await store.apply(batch, self.tracking)
             finally:
-                if lookahead is not None:
-                    lookahead.drop()
                 await nc.close()
-
-    @contextlib.asynccontextmanager
-    async def _lookahead(self) -> AsyncIterator[Lookahead | None]:
-        """A reader of the store's next events on a connection of its own, when on."""
-        if not self._fast(FastPath.LOOKAHEAD):
-            yield None
-            return
-        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as reader:
-            yield Lookahead(reader)
 
     async def _start_sequence(self, js: JetStreamContext) -> int:
         """After the tracked sequence, unless the stream was recreated (it now ends before

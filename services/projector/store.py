@@ -31,7 +31,6 @@ from psycopg.types.string import TextLoader
 from services.projector.intake import admission, dead_letters, screening
 from services.projector.intake.dead_letters import DeadLetter, is_the_messages_fault
 from services.projector.intake.incoming import Incoming
-from services.projector.intake.lookahead import Lookahead
 from services.projector.intake.screening import Admitted
 from services.projector.projection import counts, writing
 from services.projector.projection.affected import (
@@ -51,18 +50,13 @@ Cursor = psycopg.AsyncCursor[tuple[Any, ...]]
 
 
 class ProjectionStore:
-    def __init__(
-        self,
-        conn: psycopg.AsyncConnection[tuple[object, ...]],
-        lookahead: Lookahead | None = None,
-    ) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
         if not conn.autocommit:
             raise ValueError(
                 "ProjectionStore opens its transactions itself: pass it a connection made "
                 "with autocommit=True"
             )
         self._conn = conn
-        self._lookahead = lookahead
         self.dead_lettered = 0
         self.fallbacks = 0
 
@@ -107,12 +101,8 @@ class ProjectionStore:
         claims = [screening.claim(message) for message in batch]
         async with self._cursor() as cur:
             try:
-                after, screened = await admission.admit(
-                    cur, batch, claims, tracking, self._lookahead
-                )
+                after, screened = await admission.admit(cur, batch, claims, tracking)
                 reached = _reached(batch, screened.admitted, after)
-                if self._lookahead is not None:
-                    self._lookahead.start(reached.position, len(batch))
                 affected = _affected(screened.admitted)
                 await look_before(cur, affected, counts=True)
                 page = await fold(self._conn, [a.event for a in screened.admitted])

@@ -13,7 +13,7 @@ from tests.integration.test_projector import envelope, rows, wait_for_position
 from tests.stored import publish, store_events
 from tests.support import running
 
-PROJECTOR_PATHS = (FastPath.PULL_FEED, FastPath.LOOKAHEAD, FastPath.FAST_HEADERS)
+PROJECTOR_PATHS = (FastPath.PULL_FEED, FastPath.FAST_HEADERS)
 
 
 @pytest.mark.parametrize("off", [*PROJECTOR_PATHS, "all"])

@@ -7,12 +7,12 @@ what is applied is then the store's version of it, its data read from the store,
 from the message. A message that names an event already applied is a duplicate,
 skipped. Everything else is set aside with the reason (screening.py).
 
-One query per batch, in the message that opens its transaction (or read ahead while the
-batch before is written, lookahead.py): the next events the store holds after the
-tracked position (as many as the batch claims beyond it, through the positions' index),
-and the stored events at the positions the batch claims at or before it, to tell
-duplicates from forgeries. A second look, at the few positions that answers nothing
-about, is needed only for claims past all of those (`beyond`) or overtaken by a rebuild.
+One query per batch, in the message that opens its transaction: the next events the
+store holds after the tracked position (as many as the batch claims beyond it, through
+the positions' index), and the stored events at the positions the batch claims at or
+before it, to tell duplicates from forgeries. A second look, at the few positions that
+answers nothing about, is needed only for claims past all of those (`beyond`) or
+overtaken by a rebuild.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from psycopg import AsyncCursor, sql
 from services.projector.intake import screening, store_reads
 from services.projector.intake.dead_letters import DeadLetter, is_the_messages_fault
 from services.projector.intake.incoming import Incoming
-from services.projector.intake.lookahead import Lookahead
 from services.projector.intake.screening import Screened, beyond, claim
 from services.projector.intake.store_reads import Claim, Row
 from services.projector.tracking import LOCK_TRACKING, TRACKED, Tracking, committed
@@ -40,35 +39,20 @@ async def admit(
     batch: Sequence[Incoming],
     claims: Sequence[Claim],
     tracking: Tracking,
-    lookahead: Lookahead | None,
 ) -> tuple[int, Screened]:
-    """Opens the batch's transaction, locks the tracking row and screens the batch against
-    the store's events (read ahead, or read in the same message); returns the committed
+    """Opens the batch's transaction, locks the tracking row and reads the store's events
+    in the same message, then screens the batch against them; returns the committed
     position and the verdicts."""
     since = tracking.position
     limit = store_reads.window_size(claims, since)
-    ahead = None if lookahead is None else await lookahead.take(since, limit)
-    events: sql.Composed | None
-    if ahead is None:
-        # From the committed position, which a rebuild may have moved past this one.
-        start = sql.SQL("GREATEST({}, ({}))").format(sql.Literal(since), TRACKED)
-        events = store_reads.stored_events(claims, since, start)
-    else:
-        events = store_reads.earlier_events(claims, since)
-    opening = [LOCK_TRACKING] if events is None else [LOCK_TRACKING, events]
-    await cur.execute(sql.SQL("BEGIN; {}").format(sql.SQL("; ").join(opening)))
+    # From the committed position, which a rebuild may have moved past this one.
+    start = sql.SQL("GREATEST({}, ({}))").format(sql.Literal(since), TRACKED)
+    events = store_reads.stored_events(claims, since, start)
+    await cur.execute(sql.SQL("BEGIN; {}; {}").format(LOCK_TRACKING, events))
     cur.nextset()
     after = committed(await cur.fetchone(), tracking).position
-    rows = []
-    if events is not None:
-        cur.nextset()
-        rows = await cur.fetchall()
-    if ahead is not None:
-        if after == since:
-            rows += ahead
-        else:
-            await cur.execute(store_reads.window(after, limit))
-            rows += await cur.fetchall()
+    cur.nextset()
+    rows = await cur.fetchall()
     return after, await checked(cur, batch, claims, since, after, rows, limit)
 
 

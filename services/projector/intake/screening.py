@@ -60,7 +60,7 @@ def screen(
     """Each message of the batch, in stream order, admitted, skipped or set aside.
     `rows` holds the store's next events after `after` (the committed position), as
     many as the batch claims positions beyond it, and its events at every other
-    position the batch claims (`earlier_events`, `beyond`)."""
+    position the batch claims (`store_reads.stored_events`, `beyond`)."""
     by_position = {int(row[0]): row for row in rows}
     window = sorted(p for p in by_position if p > after)
     screened = Screened()

@@ -37,18 +37,6 @@ def stored_events(
     return sql.SQL("{} UNION ALL {}").format(window, at_positions(earlier)) if earlier else window
 
 
-def earlier_events(claims: Sequence[Claim], after: int) -> sql.Composed | None:
-    """The stored events at the claimed positions at or before `after`, if any: what a
-    batch needs beside the store's next events (read ahead, lookahead.py)."""
-    earlier = _earlier(claims, after)
-    return at_positions(earlier) if earlier else None
-
-
-def window(after: int, count: int) -> sql.Composed:
-    """The store's next `count` events after `after`, in order."""
-    return _window(sql.Literal(after), count)
-
-
 def _window(start: sql.Composable, count: int) -> sql.Composed:
     return sql.SQL(
         "SELECT {columns} FROM (SELECT * FROM {table} WHERE notification_id > {start}"
