@@ -10,7 +10,7 @@ from shared.fast_paths import FastPath
 
 PATH = FastPath.FAST_HEADERS
 TITLE = "projector catching up: header parsing"
-UNIT = "events/s"
+UNIT = "events/CPU-s"
 
 
 def measure(workdir: Path, seconds: float, on: bool) -> float:

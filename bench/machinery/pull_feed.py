@@ -10,7 +10,7 @@ from shared.fast_paths import FastPath
 
 PATH = FastPath.PULL_FEED
 TITLE = "projector catching up: pull feed"
-UNIT = "events/s"
+UNIT = "events/CPU-s"
 
 
 def measure(workdir: Path, seconds: float, on: bool) -> float:
