@@ -11,8 +11,8 @@ behind a large backlog overflows the client's pending queue, drops the flow-cont
 request with the messages and stalls for good. A pull consumer delivers only what
 each request asks for (intake/pull_feed.py).
 
-This is the projector's composition root: each of its fast paths (the pull feed, the
-header parser) is switched here by `fast`, from Settings.fast.
+This is the projector's composition root: its fast path (the pull feed) is switched
+here by `fast`, from Settings.fast.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from services.projector.intake import fast_headers
 from services.projector.intake.feeds import open_feed
 from services.projector.intake.incoming import Incoming
 from services.projector.intake.pull_feed import FeedError
@@ -91,8 +90,6 @@ class Projector:
             store = ProjectionStore(conn)
             self.tracking = await store.tracking()
             nc = await connect(self._nats_url, name="taskstream-projector")
-            if self._fast(FastPath.FAST_HEADERS):
-                fast_headers.use_on(nc)
             try:
                 js = nc.jetstream()
                 await ensure_stream(js, self._stream)

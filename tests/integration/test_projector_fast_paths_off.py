@@ -1,4 +1,4 @@
-"""With its fast paths off (the libraries' own ways), the projector applies the same."""
+"""With its fast path off (nats-py's own pull subscription), the projector applies the same."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from tests.integration.test_projector import envelope, rows, wait_for_position
 from tests.stored import publish, store_events
 from tests.support import running
 
-PROJECTOR_PATHS = (FastPath.PULL_FEED, FastPath.FAST_HEADERS)
 
-
-@pytest.mark.parametrize("off", [*PROJECTOR_PATHS, "all"])
+@pytest.mark.parametrize("off", [FastPath.PULL_FEED, "all"])
 async def test_events_become_the_same_rows_with_a_fast_path_off(
     database_url: str, nats_url: str, off: FastPath | str
 ) -> None:
