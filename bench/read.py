@@ -11,16 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-import psycopg
 import uvloop
 
 from bench.load import Connection, Result, http_request, run_load, steady_heap, table
+from bench.projector import projector_rate
 from bench.stack import BenchStack, servers, services
-from bench.workload import record_tasks
-from services.command.application import TaskstreamApplication
-from shared.database import DatabaseAddress
 from shared.tokens import issue_token
-from shared.tracking import TRACKING_NAME
 
 CONNECTIONS = 64
 # The query service with its answer cache off: every read goes to PostgreSQL, as a
@@ -55,7 +51,7 @@ def run(workdir: Path, seconds: float) -> str:
         with services(workdir, database_url, nats_url, ("query",), env=UNCACHED) as stack:
             reads += uvloop.run(_reads(stack, tenant, project, seconds, "from PostgreSQL"))
         with services(workdir, database_url, nats_url, ("command",)) as stack:
-            events, rate = uvloop.run(_projector_rate(workdir, stack, database_url, nats_url))
+            events, rate = uvloop.run(projector_rate(workdir, stack, database_url, nats_url))
     lines = [
         table(
             f"Query API at {CONNECTIONS} connections (2 query workers): the nested view of a"
@@ -269,61 +265,3 @@ async def _lag(
         start = time.perf_counter()
         await asyncio.gather(*(client(i, *pair, start) for i, pair in enumerate(connections)))
     return commands, lag
-
-
-async def _projector_rate(
-    workdir: Path, stack: BenchStack, database_url: str, nats_url: str
-) -> tuple[int, float]:
-    """A realistic mix recorded straight into the store and published by the relay, then
-    applied by the projector service started afterwards: its own process, set up as
-    deployed (its heap frozen after start-up, shared/heap.py). Timed from its first
-    committed batch to the last event, so its start-up is not counted."""
-    app = TaskstreamApplication(env=DatabaseAddress.parse(database_url).eventsourcing_env(2, 2))
-    print("  recording ~100,000 events for the projector …", flush=True)
-    record_tasks(app, 100_000)
-    last = app.current_position()
-    app.close()
-    await _wait_published(stack, last)
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        before = await _applied(conn)
-        print(f"  projector applying {last - before} events …", flush=True)
-        with services(workdir, database_url, nats_url, ("projector",)):
-            first = await _progress(conn, before)
-            began = time.perf_counter()
-            position = first
-            while position < last:
-                position = await _progress(conn, position)
-            elapsed = time.perf_counter() - began
-    return last - before, (last - first) / elapsed
-
-
-async def _progress(conn: psycopg.AsyncConnection[tuple[Any, ...]], position: int) -> int:
-    """The applied position once it passes `position`; a projector that stalls for a
-    minute (it failed: see projector.log) ends the benchmark instead of hanging it."""
-    deadline = time.monotonic() + 60
-    while (applied := await _applied(conn)) <= position:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the projector applied nothing past {position} for 60 s")
-        await asyncio.sleep(0.005)
-    return applied
-
-
-async def _applied(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> int:
-    cur = await conn.execute(
-        "SELECT position FROM projection_tracking WHERE name = %s", (TRACKING_NAME,)
-    )
-    row = await cur.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def _wait_published(stack: BenchStack, position: int) -> None:
-    def published() -> float:
-        with urllib.request.urlopen(f"{stack.command_url}/metrics") as answer:  # noqa: S310
-            text = answer.read().decode()
-        for line in text.splitlines():
-            if line.startswith("taskstream_relay_published_position "):
-                return float(line.split()[1])
-        return 0.0
-
-    while await asyncio.to_thread(published) < position:  # noqa: ASYNC110 (polling a gauge)
-        await asyncio.sleep(0.2)

@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.stack import servers
 from bench.workload import record_tasks
 from services.command.application import TaskstreamApplication
-from services.projector.rebuild import rebuild
+from services.projector.rebuild.run import rebuild
 from shared.database import DatabaseAddress
 
 TENANTS = 100

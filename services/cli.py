@@ -116,7 +116,9 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
     from shared.heap import freeze_startup_heap
 
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
-    projector = Projector(conninfo, settings.require_nats_url(), settings.nats_stream)
+    projector = Projector(
+        conninfo, settings.require_nats_url(), settings.nats_stream, fast=settings.fast
+    )
 
     freeze_startup_heap()
 
@@ -130,7 +132,7 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    from services.projector.rebuild import rebuild
+    from services.projector.rebuild.run import rebuild
     from shared.database import DatabaseAddress
 
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()

@@ -19,8 +19,6 @@ class FastPath(StrEnum):
     BATCHED_READS = "batched_reads"
     GROUP_COMMIT = "group_commit"
     WIRE = "wire"
-    LOOKAHEAD = "lookahead"
-    FAST_HEADERS = "fast_headers"
 
 
 def parse_off(spelled: str) -> frozenset[FastPath]:

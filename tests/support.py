@@ -179,7 +179,7 @@ def rebuilt_read_model(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     """The read tables after `taskstream rebuild` replayed the event store into them."""
     import io
 
-    from services.projector.rebuild import rebuild
+    from services.projector.rebuild.run import rebuild
 
     conninfo = DatabaseAddress.parse(database_url).conninfo()
     asyncio.run(rebuild(conninfo, out=io.StringIO()))

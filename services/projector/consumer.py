@@ -9,40 +9,52 @@ the rows is the only cursor.
 The consumer is pulled, not pushed: a push consumer (even an ordered one) that falls
 behind a large backlog overflows the client's pending queue, drops the flow-control
 request with the messages and stalls for good. A pull consumer delivers only what
-each request asks for (feed.py).
+each request asks for (intake/pull_feed.py).
+
+This is the projector's composition root: its fast path (the pull feed) is switched
+here by `fast`, from Settings.fast.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import psycopg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from services.projector import fast_headers
-from services.projector.feed import FeedError, PullFeed
-from services.projector.incoming import Incoming
-from services.projector.lookahead import Lookahead
-from services.projector.store import ProjectionStore, Tracking
+from services.projector.intake.feeds import open_feed
+from services.projector.intake.incoming import Incoming
+from services.projector.intake.pull_feed import FeedError
+from services.projector.store import ProjectionStore
+from services.projector.tracking import Tracking
 from shared.events.catalog import SUBJECT_PREFIX
+from shared.fast_paths import FastPath
 from shared.nats import connect, ensure_stream
 
 logger = logging.getLogger(__name__)
 # The server removes the consumer of a projector that died; a restarted one makes anew.
 INACTIVE_THRESHOLD = 30.0
 # How long one pull request lingers on a quiet stream before the next replaces it; a
-# message that arrives meanwhile is handed over at once (feed.py).
+# message that arrives meanwhile is handed over at once (intake/pull_feed.py).
 FETCH_WAIT = 0.05
 
 
 class Projector:
     def __init__(
-        self, conninfo: str, nats_url: str, stream: str, *, batch_size: int = 2000
+        self,
+        conninfo: str,
+        nats_url: str,
+        stream: str,
+        *,
+        batch_size: int = 2000,
+        fast: Callable[[FastPath], bool] = lambda _: True,
     ) -> None:
         self._conninfo = conninfo
+        self._fast = fast
         self._nats_url = nats_url
         self._stream = stream
         self._batch_size = batch_size
@@ -74,15 +86,10 @@ class Projector:
             self._consumed = False
 
     async def _consume(self) -> None:
-        async with (
-            await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn,
-            await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as reader,
-        ):
-            lookahead = Lookahead(reader)
-            store = ProjectionStore(conn, lookahead)
+        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+            store = ProjectionStore(conn)
             self.tracking = await store.tracking()
             nc = await connect(self._nats_url, name="taskstream-projector")
-            fast_headers.use_on(nc)
             try:
                 js = nc.jetstream()
                 await ensure_stream(js, self._stream)
@@ -103,12 +110,13 @@ class Projector:
                         "position": self.tracking.position,
                     },
                 )
-                async with PullFeed(
+                async with open_feed(
                     nc,
                     self._stream,
                     str(consumer.name),
                     batch=self._batch_size,
                     expires=FETCH_WAIT,
+                    fast=self._fast(FastPath.PULL_FEED),
                 ) as feed:
                     while True:
                         batch = self._in_order(await feed.next_batch())
@@ -116,7 +124,6 @@ class Projector:
                         if batch:
                             self.tracking = await store.apply(batch, self.tracking)
             finally:
-                lookahead.drop()
                 await nc.close()
 
     async def _start_sequence(self, js: JetStreamContext) -> int:

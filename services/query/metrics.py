@@ -1,5 +1,5 @@
 """The read side's /metrics: projection position, lag behind the stream and the store,
-and the messages the projector set aside."""
+and the messages the projector set aside and the batches it applied one at a time."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def gather(request: Request) -> Readings:
     readings = Readings()
     probes: Probes = state.probes
     # Together, so that a scrape during an outage takes one timeout, not three.
-    (sequence, position, parked), store, tail = await asyncio.gather(
+    (sequence, position, parked, fallbacks), store, tail = await asyncio.gather(
         _projection(probes.pool),
         store_position(probes.pool),
         stream_tail(probes.connected_nats(), state.nats_stream),
@@ -53,6 +53,11 @@ async def gather(request: Request) -> Readings:
         "Messages the projector could not apply and set aside in dead_letters",
         parked,
     )
+    readings.gauge(
+        "taskstream_projector_fallbacks",
+        "Batches the projector could not write whole and applied one event at a time",
+        fallbacks,
+    )
     cache: ResponseCache | None = state.cache
     if cache is not None:
         _cache_counters(readings, cache)
@@ -80,17 +85,20 @@ def _cache_counters(readings: Readings, cache: ResponseCache) -> None:
     )
 
 
-async def _projection(pool: AsyncPool) -> tuple[float | None, float | None, float | None]:
+async def _projection(
+    pool: AsyncPool,
+) -> tuple[float | None, float | None, float | None, float | None]:
     try:
         async with pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT t.stream_sequence, t.position, (SELECT count(*) FROM dead_letters)"
+                "SELECT t.stream_sequence, t.position, (SELECT count(*) FROM dead_letters),"
+                " t.fallbacks"
                 " FROM (SELECT 1) AS one"
                 " LEFT JOIN projection_tracking t ON t.name = %s",
                 (TRACKING_NAME,),
             )
             row = await cur.fetchone()
     except (psycopg.Error, OSError):
-        return None, None, None
+        return None, None, None, None
     assert row is not None
-    return float(row[0] or 0), float(row[1] or 0), float(row[2])
+    return float(row[0] or 0), float(row[1] or 0), float(row[2]), float(row[3] or 0)

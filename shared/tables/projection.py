@@ -14,6 +14,8 @@ projection_tracking = Table(
     Column("stream_sequence", BigInteger, nullable=False),
     Column("position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Batches the projector applied one event at a time (see migration 0007).
+    Column("fallbacks", BigInteger, nullable=False, server_default="0"),
 )
 
 dead_letters = Table(

@@ -6,12 +6,13 @@ import asyncio
 import json
 import os
 import sys
+import time
 
 import httpx
 import pytest
 
 from shared.nats import connect
-from tests.e2e.client import Tenant, read_past_503
+from tests.e2e.client import Tenant
 from tests.e2e.conftest import Stack
 from tests.support import stream_messages
 
@@ -98,12 +99,13 @@ async def test_republish_refills_a_lost_stream_without_touching_the_read_model(
     assert after.json() == before.json()
     later = alice.command("POST", "/projects", json={"name": "after the republish"})
     # The projector gives up a pull request the deleted stream left unanswered after
-    # about 2 s (services/projector/feed.py), longer than one read's wait here.
-    seen = read_past_503(
-        lambda: alice.query(
+    # about 2 s (services/projector/intake/pull_feed.py), longer than one read's wait here.
+    deadline = time.monotonic() + 30
+    while (
+        seen := alice.query(
             f"/projects/{later.json()['id']}",
             headers={"X-Min-Position": later.headers["X-Event-Position"]},
-        ),
-        within=30,
-    )
+        )
+    ).status_code == 503 and time.monotonic() < deadline:
+        continue
     assert seen.status_code == 200, "the projector lost track of the recreated stream"

@@ -1,4 +1,4 @@
-"""The bulk fold's writes name the tenant: an event of one tenant that names another
+"""The projection's writes name the tenant: an event of one tenant that names another
 tenant's ids changes none of that tenant's rows, whatever it is."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from services.projector import bulk_writes
-from services.projector.bulk import Page
+from services.projector.projection import counts, writing
+from services.projector.projection.fold import fold
 from shared.database import DatabaseAddress
 from shared.stored_events.decoding import Stored
 from tests.support import READ_TABLES, read_model, seed_project
@@ -55,18 +55,11 @@ async def test_events_naming_another_tenants_ids_change_none_of_its_rows(
     ]
     for one_at_a_time in ([event] for event in events):
         async with conn.transaction():
-            page = Page()
-            await page.load(conn, one_at_a_time)
-            for event in one_at_a_time:
-                page.fold(event)
-            await page.write(conn)
+            await writing.write(await fold(conn, one_at_a_time), conn)
     async with conn.transaction():
-        page = Page()
-        await page.load(conn, events)
-        for event in events:
-            page.fold(event)
-        await page.write(conn)
-        await bulk_writes.recount(conn)
+        await writing.write(await fold(conn, events), conn)
+        async with conn.cursor() as cur:
+            await counts.recount(cur)
     after = read_model(database_url)
     for table in READ_TABLES:
         assert after[table] == before[table], f"{table} changed by another tenant's events"

@@ -14,7 +14,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from services.projector import affected
+from services.projector.projection import affected, counts
 from shared.database import DatabaseAddress
 
 IDS = [uuid4() for _ in range(3)]
@@ -24,8 +24,8 @@ STATEMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "bump tasks": (affected._BUMP_TASKS, (IDS,)),
     "carriers": (affected._CARRIERS, (IDS,)),
     "carried tags": (affected._CARRIED_TAGS, (IDS, IDS)),
-    "recount projects": (affected._RECOUNT_PROJECTS, (IDS,)),
-    "recount tags": (affected._RECOUNT_TAGS, (IDS,)),
+    "recount projects": (counts._RECOUNT_PROJECTS, (IDS,)),
+    "recount tags": (counts._RECOUNT_TAGS, (IDS,)),
 }
 READ_TABLES = ("projects", "tasks", "tags", "task_tags")
 

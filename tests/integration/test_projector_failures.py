@@ -11,11 +11,15 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from services.projector import admission, bulk, handlers
-from services.projector.incoming import Incoming
-from services.projector.store import ProjectionStore, Tracking
+from services.projector.intake import screening
+from services.projector.intake.incoming import Incoming
+from services.projector.projection import rules
+from services.projector.projection.page import Page
+from services.projector.store import ProjectionStore
+from services.projector.tracking import Tracking
 from shared.database import DatabaseAddress
 from shared.events.envelope import EventEnvelope
+from shared.stored_events.decoding import Stored
 from tests.integration.test_projector_poison import event
 from tests.stored import store_events
 
@@ -45,17 +49,18 @@ async def select(conn: Conn, statement: str) -> list[tuple[Any, ...]]:
     return await cur.fetchall()
 
 
-async def test_whatever_an_events_handler_raises_sets_that_event_aside(
+async def test_whatever_an_events_rule_raises_sets_that_event_aside(
     database_url: str, conn: Conn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The refused creation fails the bulk write; the rename's handler raises a plain
-    Python error in the one-by-one path. Both are set aside, the position moves past
-    both (they are the store's events), the others are applied."""
+    """The refused creation and the rename's rule, which raises a plain Python error,
+    fail the batch; applied one at a time by the same rules, both are set aside, the
+    position moves past both (they are the store's events), the others are applied,
+    and the fallback is counted where /metrics reads it."""
 
-    async def broken(cur: Any, e: EventEnvelope) -> None:
+    def broken(page: Page, e: Stored) -> None:
         raise AttributeError("not a database error")
 
-    monkeypatch.setitem(handlers.HANDLERS, "ProjectRenamed", broken)
+    monkeypatch.setitem(rules.RULES, "ProjectRenamed", broken)
     store_events(database_url, *EVENTS)
     store = ProjectionStore(conn)
     tracking = await store.apply(messages(EVENTS), Tracking(0, 0))
@@ -69,6 +74,8 @@ async def test_whatever_an_events_handler_raises_sets_that_event_aside(
     assert "NotNullViolation" in letters[0][1]
     assert "AttributeError" in letters[1][1]
     assert store.dead_lettered == 2
+    assert store.fallbacks == 1
+    assert await select(conn, "SELECT fallbacks FROM projection_tracking") == [(1,)]
 
 
 async def test_whatever_screening_a_message_raises_sets_that_message_aside(
@@ -76,14 +83,14 @@ async def test_whatever_screening_a_message_raises_sets_that_message_aside(
 ) -> None:
     """Screening is checked code, but a message must not be able to stall the projector
     through a fault in it either: screened alone, the one that trips it is set aside."""
-    screen = admission.screen
+    screen = screening.screen
 
-    def tripped(batch: Sequence[Incoming], *args: Any) -> admission.Screened:
+    def tripped(batch: Sequence[Incoming], *args: Any) -> screening.Screened:
         if any(message.subject == "trip" for message in batch):
             raise ZeroDivisionError("a fault in screening")
         return screen(batch, *args)
 
-    monkeypatch.setattr(admission, "screen", tripped)
+    monkeypatch.setattr(screening, "screen", tripped)
     healthy = [EVENTS[0], EVENTS[3]]
     store_events(database_url, *healthy)
     batch = messages(healthy)
@@ -101,9 +108,9 @@ async def test_a_lost_connection_stops_the_batch_and_sets_nothing_aside(
     database_url: str, conn: Conn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conninfo = DatabaseAddress.parse(database_url).conninfo()
-    fold = bulk.Page.fold
+    fold = rules.apply
 
-    def cut_off(page: bulk.Page, e: Any) -> None:
+    def cut_off(page: Page, e: Any) -> None:
         with psycopg.connect(conninfo, autocommit=True) as other:
             other.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -114,7 +121,7 @@ async def test_a_lost_connection_stops_the_batch_and_sets_nothing_aside(
 
     healthy = [EVENTS[0], EVENTS[3]]
     store_events(database_url, *healthy)
-    monkeypatch.setattr(bulk.Page, "fold", cut_off)
+    monkeypatch.setattr(rules, "apply", cut_off)
     with pytest.raises(psycopg.OperationalError):
         await ProjectionStore(conn).apply(messages(healthy), Tracking(0, 0))
     async with await psycopg.AsyncConnection.connect(conninfo, application_name="kept") as fresh:

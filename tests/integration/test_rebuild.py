@@ -19,9 +19,11 @@ from services.command.application import TaskstreamApplication
 from services.command.publishing.encoding import encode_row
 from services.command.publishing.relay import Relay
 from services.projector.consumer import Projector
-from services.projector.incoming import Incoming
-from services.projector.rebuild import SHADOW, rebuild
-from services.projector.store import ProjectionStore, Tracking
+from services.projector.intake.incoming import Incoming
+from services.projector.rebuild.run import rebuild
+from services.projector.rebuild.shadow import SHADOW
+from services.projector.store import ProjectionStore
+from services.projector.tracking import Tracking
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from tests.support import eventually, read_model, running
 from tests.workload import bulk_workload, mixed_workload

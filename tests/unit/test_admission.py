@@ -10,8 +10,9 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.projector.admission import Row, beyond, claim, screen, window_size
-from services.projector.incoming import Incoming
+from services.projector.intake.incoming import Incoming
+from services.projector.intake.screening import beyond, claim, screen
+from services.projector.intake.store_reads import Row, window_size
 from shared.event_ids import event_id_text
 from shared.events.identity import Identity
 

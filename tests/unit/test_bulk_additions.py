@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from services.projector import bulk_writes
-from services.projector.bulk import Page
+from services.projector.projection import bulk_writes, rules, writing
+from services.projector.projection.page import Page
 from shared.stored_events.decoding import Stored
 
 TENANT = str(uuid4())
@@ -19,7 +19,7 @@ def created(kind: str, aggregate_id: str, **data: object) -> Stored:
 def page_of(*events: Stored) -> Page:
     page = Page()
     for event in events:
-        page.fold(event)
+        rules.apply(page, event)
     return page
 
 
@@ -31,7 +31,7 @@ def test_a_page_that_only_creates_is_written_as_one_insert_per_table() -> None:
         created("TaskCreated", task, project_id=project, title="t", status="pending"),
         Stored("TaskTagged", task, 2, TENANT, TIME, {"tag_id": tag}),
     )
-    additions = page.additions()
+    additions = writing.additions(page)
     assert additions is not None
     assert len(additions) == 4  # projects, tasks, tags, task_tags
 
@@ -48,15 +48,15 @@ def test_a_page_that_changes_an_earlier_row_is_not() -> None:
         "updated_at": TIME,
         "version": 1,
     }
-    page.fold(Stored("ProjectRenamed", project, 2, TENANT, TIME, {"name": "new"}))
-    assert page.additions() is None
+    rules.apply(page, Stored("ProjectRenamed", project, 2, TENANT, TIME, {"name": "new"}))
+    assert writing.additions(page) is None
 
 
 def test_a_page_that_deletes_is_not() -> None:
     page = page_of(Stored("TaskDeleted", str(uuid4()), 3, TENANT, TIME, {}))
-    assert page.additions() is None
+    assert writing.additions(page) is None
 
 
 def test_a_page_too_large_for_one_insert_is_not() -> None:
     events = [created("ProjectCreated", str(uuid4())) for _ in range(bulk_writes.INSERT_LIMIT + 1)]
-    assert page_of(*events).additions() is None
+    assert writing.additions(page_of(*events)) is None

@@ -1,9 +1,9 @@
-"""A page's net effect written in a dozen statements, whatever the number of events.
+"""The statements a page is written with (writing.py).
 
 New rows go in with one INSERT of JSON rows (one message, shared with the live
 projector's COMMIT) or COPY; changed rows through COPY into a staging table and one
 merge; deletes by (id, tenant) pairs, so that no event of one tenant removes another's
-rows. Counts are recounted from the rows.
+rows.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from typing import Any
 import orjson
 from psycopg import AsyncConnection, sql
 
+from services.projector.projection.page import Owned
 from shared.stored_events.decoding import Id
 
 Conn = AsyncConnection[tuple[Any, ...]]
-Owned = tuple[Id, Id]
-"""A row's id and its tenant: every delete names both."""
 
 # Deletes by (id, tenant) pairs: `owned_columns` gives the two arrays.
 UNLINK_TAGS = (
@@ -42,11 +41,6 @@ UNLINK = (
     " USING unnest(%s::uuid[], %s::uuid[], %s::uuid[]) AS u(task_id, tag_id, tenant_id)"
     " WHERE t.task_id = u.task_id AND t.tag_id = u.tag_id AND t.tenant_id = u.tenant_id"
 )
-
-
-def _columns(owned: set[Owned]) -> tuple[list[Id], list[Id]]:
-    ids, tenants = zip(*owned, strict=True)
-    return list(ids), list(tenants)
 
 
 def owned_columns(owned: set[Owned]) -> tuple[list[Id], list[Id]]:
@@ -101,7 +95,9 @@ async def copy(
 async def copy_merge(
     conn: Conn, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]], key: str
 ) -> None:
-    """COPY into a temporary table, then one upsert into the real one."""
+    """COPY into a temporary table, then one upsert into the real one that empties it as
+    it reads it: a transaction may merge into a table more than once (a batch applied one
+    event at a time)."""
     staging = f"staging_{table}"
     column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
     await conn.execute(
@@ -126,28 +122,15 @@ async def copy_merge(
         else sql.SQL("DO NOTHING")
     )
     await conn.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+        sql.SQL(
+            "WITH staged AS (DELETE FROM {} RETURNING *)"
+            " INSERT INTO {} ({}) SELECT {} FROM staged ON CONFLICT ({}) {}"
+        ).format(
+            sql.Identifier(staging),
             sql.Identifier(table),
             column_list,
             column_list,
-            sql.Identifier(staging),
             sql.SQL(key),
             conflict,
         )
-    )
-
-
-async def recount(conn: Conn) -> None:
-    """Counts as the live handlers keep them: tasks per project, links per tag."""
-    await conn.execute(
-        "UPDATE projects p SET task_count = c.n FROM (SELECT q.id, count(t.id) AS n"
-        " FROM projects q LEFT JOIN tasks t ON t.project_id = q.id AND t.tenant_id = q.tenant_id"
-        " GROUP BY q.id) c"
-        " WHERE p.id = c.id AND p.task_count <> c.n"
-    )
-    await conn.execute(
-        "UPDATE tags g SET task_count = c.n FROM (SELECT h.id, count(tt.task_id) AS n"
-        " FROM tags h LEFT JOIN task_tags tt ON tt.tag_id = h.id AND tt.tenant_id = h.tenant_id"
-        " GROUP BY h.id) c"
-        " WHERE g.id = c.id AND g.task_count <> c.n"
     )

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from services.projector.incoming import Incoming
+from services.projector.intake.incoming import Incoming
 
 logger = logging.getLogger(__name__)
 

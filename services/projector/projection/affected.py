@@ -7,9 +7,8 @@ each batch bumps, in its own transaction, the revision of every project and task
 whose JSON it changes: their own events, a project's tasks' events (a move changes
 two projects) and the renaming, recolouring or deletion of a tag a task carries.
 
-Counts: the bulk path (bulk.py) writes a batch's net effect, so it recounts the
-projects and tags whose `task_count` the batch can change; the one-by-one handlers
-keep counts incrementally instead.
+Counts: a batch is written as its net effect, so the projects and tags whose
+`task_count` it can change are named here and recounted after it (counts.py).
 
 Deletions and moves hide the project a task belonged to and the tags it carried, so
 those are looked up before the batch as well as after it.
@@ -42,15 +41,6 @@ _CARRIED_TAGS = (
     "SELECT tag_id FROM task_tags WHERE task_id = ANY(%s::uuid[])"
     " UNION SELECT tt.tag_id FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
     " WHERE t.project_id = ANY(%s::uuid[])"
-)
-_RECOUNT_PROJECTS = (
-    "UPDATE projects p SET task_count = (SELECT count(*) FROM tasks t"
-    " WHERE t.tenant_id = p.tenant_id AND t.project_id = p.id)"
-    " WHERE p.id = ANY(%s::uuid[])"
-)
-_RECOUNT_TAGS = (
-    "UPDATE tags g SET task_count = (SELECT count(*) FROM task_tags tt WHERE tt.tag_id = g.id)"
-    " WHERE g.id = ANY(%s::uuid[])"
 )
 
 
@@ -122,7 +112,7 @@ def _only_new_projects(affected: Affected, created_projects: Set[str]) -> bool:
 
 
 def needs_statements(affected: Affected, created_projects: Set[str]) -> bool:
-    """Whether `recount` and `bump_revisions` (after a bulk write) have anything to do."""
+    """Whether `counts.recount` and `bump_revisions` (after a bulk write) have anything to do."""
     return not _only_new_projects(affected, created_projects) or bool(
         affected.counted_tags or affected.retagged_tasks or affected.deleted_projects
     )
@@ -161,12 +151,3 @@ async def bump_revisions(
             (list(affected.deleted_projects),),
         )
     return changed
-
-
-async def recount(cur: Cursor, affected: Affected) -> None:
-    """After a bulk-written batch: counts as the handlers would have kept them. Only task
-    events change how many tasks a project holds."""
-    if affected.projects and affected.tasks:
-        await cur.execute(_RECOUNT_PROJECTS, (list(affected.projects),), prepare=True)
-    if affected.counted_tags:
-        await cur.execute(_RECOUNT_TAGS, (list(affected.counted_tags),), prepare=True)

@@ -1,4 +1,5 @@
-"""One handler per event type, applied through the projection store to real tables."""
+"""Each event type's rule, applied through the projection store to real tables: in a
+batch, and one event at a time (the fallback, the same rules)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from services.projector.handlers import HANDLERS
-from services.projector.incoming import Incoming
-from services.projector.store import ProjectionStore, Tracking
+from services.projector.intake.incoming import Incoming
+from services.projector.store import ProjectionStore
+from services.projector.tracking import Tracking
 from shared.database import DatabaseAddress
 from shared.event_ids import event_id_text
 from shared.events.catalog import EVENT_AGGREGATES
@@ -68,18 +69,18 @@ def log() -> Log:
     return Log()
 
 
-@pytest.fixture(params=["bulk", "handlers"])
+@pytest.fixture(params=["batch", "one by one"])
 def apply(
     database_url: str,
     conn: psycopg.AsyncConnection[tuple[Any, ...]],
     request: pytest.FixtureRequest,
 ) -> Apply:
-    """Both ways the projector applies a batch: folded and written in bulk, and one
-    message at a time through the handlers (its fallback). The events are recorded in
+    """Both ways the projector applies a batch: folded and written whole, and one
+    message at a time (its fallback), by the same rules. The events are recorded in
     the store first (the projector applies only what it holds), unless `unrecorded`."""
     store = ProjectionStore(conn)
     tracking = [Tracking(0, 0)]
-    way = store.apply if request.param == "bulk" else store.apply_one_by_one
+    way = store.apply if request.param == "batch" else store.apply_one_by_one
 
     async def apply_events(*events: EventEnvelope, unrecorded: bool = False) -> None:
         if not unrecorded:
@@ -260,7 +261,3 @@ async def test_an_older_version_arriving_later_is_set_aside(
     await apply(renamed)
     await apply(older, unrecorded=True)
     assert await rows("SELECT title, version FROM tasks") == [("new", 3)]
-
-
-def test_every_event_type_has_a_handler() -> None:
-    assert set(HANDLERS) == set(EVENT_AGGREGATES)

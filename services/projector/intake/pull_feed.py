@@ -29,7 +29,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import Header
 
-from services.projector.incoming import Incoming
+from services.projector.intake.incoming import Incoming
 
 logger = logging.getLogger(__name__)
 _STREAM_MESSAGE = "$JS.ACK."

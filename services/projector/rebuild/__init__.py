@@ -1,0 +1,1 @@
+"""`taskstream rebuild`: the read model replayed from the event store (run.py)."""
