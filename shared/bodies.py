@@ -1,5 +1,5 @@
 """Request bodies, read whole before anything else sees them: a size limit, a time
-limit, and a client that goes away mid-body (DESIGN §8).
+limit, and a client that goes away mid-body.
 
 uvicorn enforces none of these, and a request reaches our routes by several paths (the
 plain routes read bodies themselves, FastAPI's handler reads them, the query service's

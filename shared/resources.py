@@ -1,5 +1,5 @@
 """The resources both APIs answer with: a project, a task, a tag, as the command API's
-201/200 and the query API's reads show them (DESIGN §4).
+201/200 and the query API's reads show them.
 
 Defined once, so the two services cannot drift apart: the command API renders these
 models from its aggregates, and the query API's SQL builds its JSON from their fields

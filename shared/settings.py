@@ -12,7 +12,7 @@ from shared.fast_paths import FastPath, parse_off
 
 
 class Settings(BaseSettings):
-    """Every knob of every service; the names are the contract of DESIGN §2."""
+    """Every knob of every service."""
 
     model_config = SettingsConfigDict(env_prefix="TASKSTREAM_", extra="ignore")
 

@@ -1,7 +1,7 @@
 """FastAPI's native OpenTelemetry: on when the process is set up for OpenTelemetry.
 
 FastAPI asks on every request whether global OpenTelemetry providers exist, reading
-the environment each time: about 3% of a small command's CPU here, for nothing while
+the environment each time: a visible share of a small command's CPU, for nothing while
 no provider is set up. taskstream sets none itself, so the answer is fixed at
 start-up: a process started with any `OTEL_*` variable (as `opentelemetry-instrument`
 and every exporter need) or with `FASTAPI_OTEL_AUTO_CONFIGURE=true` keeps FastAPI's

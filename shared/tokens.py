@@ -1,5 +1,5 @@
 """Tenant tokens: signed JWTs that name the tenant (and the actor), issued and verified
-under one set of rules (DESIGN §3, §8)."""
+under one set of rules."""
 
 from __future__ import annotations
 

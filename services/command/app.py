@@ -35,8 +35,8 @@ from shared.tokens import TokenRules
 
 logger = logging.getLogger(__name__)
 # The library is synchronous and runs in FastAPI's threadpool (40 threads): one pooled
-# connection per thread, or an exhausted pool stalls ~10x its timeout (the library retries
-# each call ten times).
+# connection per thread, or an exhausted pool stalls many times its timeout (the library
+# retries each call).
 POOL_SIZE = 10
 POOL_OVERFLOW = 30
 

@@ -1,5 +1,5 @@
 """The published event catalog: every event type, the aggregate it belongs to, and the
-subject it is published on (DESIGN §5)."""
+subject it is published on."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The read model: the normalized tables the projector writes and the query API reads
-(DESIGN §6)."""
+"""The read model: the normalized tables the projector writes and the query API reads."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ def check_acknowledged(
 
 
 def check_freeze(messages: list[StoredMessage], timeline: Timeline) -> list[str]:
-    """While the leading relay was frozen, another published (DESIGN §8: a leader that
+    """While the leading relay was frozen, another published (a leader that
     stops making progress loses its lease within 15 s)."""
     frozen = timeline.marks["relay frozen"][1]
     thawed = timeline.marks["relay thawed"][1]

@@ -34,7 +34,7 @@ NATS_AT = 29.0
 POSTGRES_AT = 34.0
 OUTAGE_SECONDS = 2.0
 # A leader must be found this soon after the previous one was lost: a lease of 15 s
-# (DESIGN §8), and the standby's next try of the lock.
+# , and the standby's next try of the lock.
 LEADER_WITHIN = 20.0
 
 

@@ -1,4 +1,4 @@
-"""What the pipeline must show after any faults (DESIGN §7-8), checked against the event
+"""What the pipeline must show after any faults, checked against the event
 store: each check returns the guarantees that broke, each with an example.
 
 The stream's messages are the relay's unless they carry the injector's header

@@ -1,4 +1,4 @@
-"""PostgreSQL down and back (DESIGN §8, databases): every request is answered within 2 s
+"""PostgreSQL down and back: every request is answered within 2 s
 while it is down, with a 503 a client can act on, and none fails for a stale pooled
 connection once it is back.
 

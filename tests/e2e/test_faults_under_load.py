@@ -1,5 +1,5 @@
 """Issue 16's acceptance test: the pipeline under a steady load while everything that
-can go wrong does (DESIGN §7-8).
+can go wrong does.
 
 Two command services share the database, each with its relay; the load goes to the
 one whose relay stands by. For 42 s, at 220 commands/s across three tenants (every

@@ -1,4 +1,4 @@
-"""PostgreSQL crashes under load (DESIGN §7): no acknowledged command is lost or doubled.
+"""PostgreSQL crashes under load: no acknowledged command is lost or doubled.
 
 The database gets a server of its own, stopped the way a crash stops it (no
 checkpoint; the restart recovers from the WAL) while clients keep sending commands.

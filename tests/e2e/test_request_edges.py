@@ -1,4 +1,4 @@
-"""The services' edges (DESIGN §8): bodies, numeric headers, tokens, and what `/ready`
+"""The services' edges: bodies, numeric headers, tokens, and what `/ready`
 and `/metrics` cost, through the real processes.
 
 Each API runs one worker here, so a raw connection and the log it causes meet the same

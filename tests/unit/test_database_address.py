@@ -1,4 +1,4 @@
-"""Database URLs name a TCP host or a Unix-socket directory (DESIGN §2)."""
+"""Database URLs name a TCP host or a Unix-socket directory."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def test_bad_tokens_are_401(token: str) -> None:
     assert caught.value.status == 401
 
 
-# What the token cache and the claims rules hold to (DESIGN §8, tokens).
+# What the token cache and the claims rules hold to.
 
 
 def _token(**claims: object) -> str:

@@ -1,22 +1,21 @@
 """Publishing a batch of events as one JetStream atomic batch: in its place, whole, or not
 at all.
 
-Confirming only a batch's last message, as the relay once did, let a message that
-the relay did not publish take the place of the first one: the first was refused,
-the rest landed one sequence later, and the last one's acknowledgement looked right.
-Confirming each message instead (`publish_async`, one future per message) cost 17 us
-of CPU per event here, a quarter of the relay's rate, and still let later messages
-land after a refused one, out of order. A fast-ingest batch (stored as it arrives,
-ended by the first refusal) was as quick as the old way, but JetStream checks a
-message's id before its expected sequence there, so a foreign message carrying the
-id of the next event (ids are public: uuid5 of aggregate and version) took that
-event's place unseen. An atomic batch (nats-server 2.12+, ADR-50) is checked whole
-at its commit, expected sequence and ids alike, and stored whole or refused; the
-commit's acknowledgement counts the messages stored, so it confirms each of them.
+Confirming only a batch's last message lets a message that the relay did not publish
+take the place of the first one: the first is refused, the rest land one sequence
+later, and the last one's acknowledgement looks right. Confirming each message
+(`publish_async`, one future per message) costs a large share of the relay's CPU and
+still lets later messages land after a refused one, out of order. In a fast-ingest
+batch (stored as it arrives, ended by the first refusal) JetStream checks a message's
+id before its expected sequence, so a foreign message carrying the id of the next
+event (ids are public: uuid5 of aggregate and version) takes that event's place unseen.
+An atomic batch (ADR-50) is checked whole at its commit, expected sequence and ids
+alike, and stored whole or refused; the commit's acknowledgement counts the messages
+stored, so it confirms each of them.
 
-The commit costs the server about 20 us per event, during which the relay would
-wait; `send_batch` and `confirm` are apart so that the relay reads and encodes its
-next batch meanwhile (relay.py).
+The server's commit takes time per event, during which the relay would wait;
+`send_batch` and `confirm` are apart so that the relay reads and encodes its next batch
+meanwhile (relay.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stored events as the CloudEvents the relay publishes (DESIGN §5), without domain objects.
+"""Stored events as the CloudEvents the relay publishes, without domain objects.
 
 The relay is CPU-bound: rebuilding each domain event through the library's mapper and
 then an envelope costs more than publishing it, so the CloudEvent is made from the

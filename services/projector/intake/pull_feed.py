@@ -1,8 +1,8 @@
 """Pulling the stream in batches without a cost per message.
 
 nats-py's `fetch` waits for each message of a batch separately (a timer and a task per
-message): here it delivered at most about 11,000 messages/s, whatever the work behind
-it. This feed speaks the JetStream pull protocol itself: one pull request of up to
+message), which caps the rate whatever the work behind it (docs/performance.md, table
+M1). This feed speaks the JetStream pull protocol itself: one pull request of up to
 `batch` messages at a time, delivered to an inbox whose callback appends them to a
 buffer. A batch is whatever has arrived when the projector asks, as soon as anything
 has, and the next request goes out before that batch is applied, so the server sends

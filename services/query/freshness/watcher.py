@@ -133,9 +133,8 @@ class PositionWatcher:
                 waiter.set_result(None)
 
     def _advance(self, position: int) -> None:
-        """Wakes every read the position satisfies, all at once. (An asyncio.Condition
-        handed its lock from one woken read to the next, a loop iteration each: after a
-        busy notice the last of a dozen reads was woken about 40 ms after the first.)"""
+        """Wakes every read the position satisfies, all at once: an asyncio.Condition
+        hands its lock from one woken read to the next, a loop iteration each."""
         if position <= self.position:
             return
         self.position = position
