@@ -32,9 +32,14 @@ Conn = psycopg.AsyncConnection[tuple[Any, ...]]
 _EVENTS = sql.SQL(
     "SELECT {} FROM (SELECT * FROM {} WHERE notification_id > %s AND notification_id <= %s"
     " AND (%s::uuid IS NULL"
-    " OR (convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}')::uuid = %s::uuid)"
+    " OR {}::uuid = %s::uuid)"
     " ORDER BY notification_id LIMIT %s) e {} ORDER BY notification_id"
-).format(decoding.EVENT_COLUMNS, sql.Identifier(EVENTS_TABLE), decoding.EVENT_JSON)
+).format(
+    decoding.EVENT_COLUMNS,
+    sql.Identifier(EVENTS_TABLE),
+    decoding.STATE_TENANT_HEX,
+    decoding.EVENT_JSON,
+)
 
 
 async def replay(
@@ -101,8 +106,8 @@ async def count(conn: Conn, after: int, until: int, tenant: UUID | None) -> int:
     cur = await conn.execute(
         sql.SQL(
             "SELECT count(*) FROM {} WHERE notification_id > %s AND notification_id <= %s"
-            " AND convert_from(state, 'UTF8')::jsonb #>> '{{tenant_id,_data_}}' = %s"
-        ).format(sql.Identifier(EVENTS_TABLE)),
+            " AND {} = %s"
+        ).format(sql.Identifier(EVENTS_TABLE), decoding.STATE_TENANT_HEX),
         (after, until, key),
     )
     row = await cur.fetchone()
