@@ -13,7 +13,6 @@ from enum import StrEnum
 
 class FastPath(StrEnum):
     PLAIN_ROUTES = "plain_routes"
-    SERVING = "serving"
     PULL_FEED = "pull_feed"
     ANSWER_CACHE = "answer_cache"
     BATCHED_READS = "batched_reads"

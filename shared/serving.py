@@ -2,8 +2,7 @@
 
 `uvicorn --workers N` hands every connection to one worker here (uvicorn issue 3149).
 Instead each worker binds its own SO_REUSEPORT socket, so the kernel spreads
-connections across workers; with `FastPath.SERVING` on, each worker's HTTP protocol
-sends a response's writes together (shared/coalesced_writes.py). A service may
+connections across workers, each running uvicorn's own httptools protocol. A service may
 also run companion processes beside its workers (the command service's relay). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
 process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
@@ -21,14 +20,11 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
-from typing import Any, Literal
+from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import logs
-from shared.coalesced_writes import CoalescingHttpProtocol
-from shared.fast_paths import FastPath
 from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
 from shared.settings import Settings
@@ -79,7 +75,7 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
     config = uvicorn.Config(
         create_app(settings),
-        http=http_protocol(settings),
+        http="httptools",
         loop="uvloop",
         log_config=None,
         access_log=False,
@@ -95,11 +91,6 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     logger.info("listening", extra={"host": settings.host, "port": port, "pid": os.getpid()})
     freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
-
-
-def http_protocol(settings: Settings) -> type[HttpToolsProtocol] | Literal["httptools"]:
-    """uvicorn's own httptools protocol, or the same with a response's writes coalesced."""
-    return CoalescingHttpProtocol if settings.fast(FastPath.SERVING) else "httptools"
 
 
 def _companion(run: Companion, settings: Settings, service: str) -> None:

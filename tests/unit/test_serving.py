@@ -10,15 +10,6 @@ from multiprocessing.synchronize import Event
 import pytest
 
 from shared import serving
-from shared.coalesced_writes import CoalescingHttpProtocol
-from shared.settings import Settings
-
-
-def test_the_serving_fast_path_is_the_coalescing_protocol_and_off_uvicorns_own() -> None:
-    on = Settings(fast_paths_off="")
-    off = Settings(fast_paths_off="serving")
-    assert serving.http_protocol(on) is CoalescingHttpProtocol
-    assert serving.http_protocol(off) == "httptools"
 
 
 def _ignores_sigterm(ready: Event) -> None:
@@ -36,8 +27,7 @@ def test_the_supervisor_kills_a_child_that_does_not_stop(
     stopped_by: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The supervisor is told to stop (SIGTERM), or one child exits, and the other's
-    shutdown hangs (here it ignores SIGTERM): past STOP_SECONDS it is killed. Told to
-    stop, the supervisor used to wait for it forever."""
+    shutdown hangs (here it ignores SIGTERM): past STOP_SECONDS it is killed."""
     monkeypatch.setattr(serving, "STOP_SECONDS", 1.0)
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
