@@ -1,31 +1,16 @@
-"""GROUP_COMMIT: POST /projects at 32 clients through HTTP (two command workers, fsync on),
-the group-commit writer against the library's own save() per command."""
+"""GROUP_COMMIT: the group-commit writer against the library's own save() per command."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import uvloop
-
-from bench.stack import servers, services
-from bench.write import http_writes
+from bench.machinery import _http_posts
 from shared.fast_paths import FastPath
 
 PATH = FastPath.GROUP_COMMIT
 TITLE = "POST /projects through HTTP, 32 clients"
 UNIT = "commands/s"
-CLIENTS = 32
 
 
 def measure(workdir: Path, seconds: float, on: bool) -> float:
-    env = {} if on else {"TASKSTREAM_FAST_PATHS_OFF": PATH.value}
-    with (
-        servers(workdir) as (database_url, nats_url),
-        services(workdir, database_url, nats_url, ("command",), env=env) as stack,
-    ):
-        [(_, result)] = uvloop.run(
-            http_writes(stack.command_url, stack.secret, seconds, (CLIENTS,))
-        )
-    if result.failures:
-        raise RuntimeError(f"POST /projects failed: {result.failures}")
-    return result.rate
+    return _http_posts.measure(workdir, seconds, PATH, on)
