@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
+from pydantic import BaseModel
 
 from shared.nats import connect
 from shared.pools import CONNECT_TIMEOUT, AsyncPool, CheckedAsyncPool
@@ -76,14 +78,32 @@ class Probes:
         return nats if nats is not None and nats.is_connected else None
 
 
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Checks(BaseModel):
+    database: bool
+    nats: bool
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    checks: Checks
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/health")
+    @router.get("/health", response_model=Alive)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/ready")
+    @router.get(
+        "/ready",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "PostgreSQL or NATS unreachable"}},
+    )
     async def ready(request: Request) -> JSONResponse:
         probes: Probes = request.app.state.probes
         checks = {

@@ -64,7 +64,17 @@ class _Collector:
 def metrics_router(gather: Callable[[Request], Awaitable[Readings]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/metrics", response_class=Response, summary="Prometheus metrics")
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        summary="Prometheus metrics",
+        responses={
+            200: {
+                "description": "The Prometheus text format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def metrics(request: Request) -> Response:
         registry = CollectorRegistry(auto_describe=True)
         registry.register(_Collector(await gather(request)))

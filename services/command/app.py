@@ -26,7 +26,7 @@ from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
-from shared.problem_documents import document_problems
+from shared.openapi_document import complete_document
 from shared.problem_handlers import install_problem_handlers
 from shared.routes import add_routes
 from shared.settings import Settings
@@ -80,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tokens = TokenCache(TokenRules.of(settings))
     app.state.nats_stream = settings.nats_stream
     install_problem_handlers(app)
-    document_problems(app)
+    complete_document(app)
     install_domain_errors(app)
     # The API's routes first: they are tried in order on every request.
     add_routes(

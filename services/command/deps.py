@@ -3,7 +3,8 @@
 One `async` dependency parses it all. FastAPI runs a plain `def` dependency in its
 threadpool, and each dependency costs its own resolution on every request; for a
 small command both were dearer than the command itself. The headers it reads are
-documented on the routes through `IF_MATCH` and `IDEMPOTENCY_KEY`.
+documented on the routes through `IF_MATCH` and `IDEMPOTENCY_KEY`, the token by the
+security schemes of shared/openapi_security.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.command.handling import Commands
 from services.command.recording.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
 from shared.headers import natural
+from shared.openapi_security import TOKEN_REQUIRED
 from shared.plain_routes import PlainRoute
 from shared.problems import Problem
 
@@ -79,8 +81,8 @@ IF_MATCH: dict[str, Any] = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": 'Apply only if the object is still at this version (its ETag, e.g. "3"); '
-    "else 412.",
+    "description": "Apply only if the object is still at a version named here (an ETag "
+    'the APIs answered for it, e.g. "3"); else 412.',
     "schema": {"type": "string"},
 }
 IDEMPOTENCY_KEY: dict[str, Any] = {
@@ -91,12 +93,5 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
     "answer again and record nothing new; the same key with another body gets 422.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
-TENANT_TOKEN: dict[str, Any] = {
-    "name": "X-Tenant-Token",
-    "in": "header",
-    "required": False,
-    "description": "The tenant's JWT (or send Authorization: Bearer <token>).",
-    "schema": {"type": "string"},
-}
-KEYED = {"parameters": [TENANT_TOKEN, IDEMPOTENCY_KEY]}
-VERSIONED = {"parameters": [TENANT_TOKEN, IF_MATCH]}
+KEYED = {"parameters": [IDEMPOTENCY_KEY], "security": TOKEN_REQUIRED}
+VERSIONED = {"parameters": [IF_MATCH], "security": TOKEN_REQUIRED}

@@ -26,10 +26,21 @@ TagName = Annotated[
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
+def _document_not_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The fields a patch refuses as null are documented as optional and not nullable:
+    only the other branch of their `anyOf`, and no `null` default."""
+    not_nullable: tuple[str, ...] = getattr(model, "not_nullable", ())
+    for name in not_nullable:
+        field = schema["properties"][name]
+        field.pop("default", None)
+        (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
+        field.update(kept)
+
+
 class _Patch(BaseModel):
     """A partial update: absent fields stay as they are; `null` clears a nullable field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_not_nullable)
     not_nullable: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")

@@ -28,7 +28,8 @@ from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
-from shared.problem_documents import document_problems
+from shared.openapi_document import complete_document
+from shared.openapi_headers import ANSWERED_BY_QUERY
 from shared.problem_handlers import install_problem_handlers
 from shared.routes import add_routes
 from shared.settings import Settings
@@ -73,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.watcher = watcher
     app.state.cache = cache
     install_problem_handlers(app)
-    document_problems(app)
+    complete_document(app, every_answer=ANSWERED_BY_QUERY)
     # The API's routes first: they are tried in order on every request.
     add_routes(
         app,

@@ -9,24 +9,30 @@ from fastapi import APIRouter, Response
 
 from services.command import rendering
 from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
-from services.command.routes.responses import WRITE_RESPONSES
+from services.command.routes.responses import CHANGES, CREATES, UPDATES
 from services.command.schemas import CreateProject, UpdateProject
 from services.command.use_cases.decision import UNSET
 from shared.resources import Project, ProjectWithTasks
 
-router = APIRouter(
-    prefix="/api/v1", tags=["projects"], responses=WRITE_RESPONSES, route_class=CommandRoute
+router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=CommandRoute)
+
+
+@router.post(
+    "/projects",
+    status_code=201,
+    response_model=ProjectWithTasks,
+    responses=CREATES,
+    openapi_extra=KEYED,
 )
-
-
-@router.post("/projects", status_code=201, response_model=ProjectWithTasks, openapi_extra=KEYED)
 async def create_project(body: CreateProject, call: CallDep) -> Response:
     decide = partial(call.app.create_project, call.ctx, uuid4(), body.name, body.description)
     keyed = call.keyed(body.model_dump(mode="json"))
     return await call.commands.run(decide, rendering.created_project, loads=False, keyed=keyed)
 
 
-@router.patch("/projects/{project_id}", response_model=Project, openapi_extra=VERSIONED)
+@router.patch(
+    "/projects/{project_id}", response_model=Project, responses=UPDATES, openapi_extra=VERSIONED
+)
 async def update_project(project_id: UUID, body: UpdateProject, call: CallDep) -> Response:
     description = body.description if body.given("description") else UNSET
     decide = partial(
@@ -36,7 +42,11 @@ async def update_project(project_id: UUID, body: UpdateProject, call: CallDep) -
 
 
 @router.delete(
-    "/projects/{project_id}", status_code=204, response_class=Response, openapi_extra=VERSIONED
+    "/projects/{project_id}",
+    status_code=204,
+    response_class=Response,
+    responses=CHANGES,
+    openapi_extra=VERSIONED,
 )
 async def delete_project(project_id: UUID, call: CallDep) -> Response:
     """Its tasks are deleted with it."""

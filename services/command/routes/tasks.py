@@ -9,19 +9,21 @@ from fastapi import APIRouter, Response
 
 from services.command import rendering
 from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
-from services.command.routes.responses import WRITE_RESPONSES
+from services.command.routes.responses import CHANGES, CREATES_IN, UPDATES
 from services.command.schemas import CreateTask, UpdateTask
 from services.command.use_cases.decision import UNSET
 from services.command.use_cases.tasks import TaskEdit
 from shared.resources import Task
 
-router = APIRouter(
-    prefix="/api/v1", tags=["tasks"], responses=WRITE_RESPONSES, route_class=CommandRoute
-)
+router = APIRouter(prefix="/api/v1", tags=["tasks"], route_class=CommandRoute)
 
 
 @router.post(
-    "/projects/{project_id}/tasks", status_code=201, response_model=Task, openapi_extra=KEYED
+    "/projects/{project_id}/tasks",
+    status_code=201,
+    response_model=Task,
+    responses=CREATES_IN,
+    openapi_extra=KEYED,
 )
 async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Response:
     decide = partial(
@@ -38,7 +40,7 @@ async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Resp
     return await call.commands.run(decide, rendering.created_task, keyed=keyed)
 
 
-@router.patch("/tasks/{task_id}", response_model=Task, openapi_extra=VERSIONED)
+@router.patch("/tasks/{task_id}", response_model=Task, responses=UPDATES, openapi_extra=VERSIONED)
 async def update_task(task_id: UUID, body: UpdateTask, call: CallDep) -> Response:
     """Changing `project_id` moves the task to another live project of the tenant."""
     edit = TaskEdit(
@@ -52,7 +54,11 @@ async def update_task(task_id: UUID, body: UpdateTask, call: CallDep) -> Respons
 
 
 @router.delete(
-    "/tasks/{task_id}", status_code=204, response_class=Response, openapi_extra=VERSIONED
+    "/tasks/{task_id}",
+    status_code=204,
+    response_class=Response,
+    responses=CHANGES,
+    openapi_extra=VERSIONED,
 )
 async def delete_task(task_id: UUID, call: CallDep) -> Response:
     decide = partial(call.app.delete_task, call.ctx, task_id, call.if_match)
@@ -63,6 +69,7 @@ async def delete_task(task_id: UUID, call: CallDep) -> Response:
     "/tasks/{task_id}/tags/{tag_id}",
     status_code=204,
     response_class=Response,
+    responses=CHANGES,
     openapi_extra=VERSIONED,
 )
 async def tag_task(task_id: UUID, tag_id: UUID, call: CallDep) -> Response:
@@ -75,6 +82,7 @@ async def tag_task(task_id: UUID, tag_id: UUID, call: CallDep) -> Response:
     "/tasks/{task_id}/tags/{tag_id}",
     status_code=204,
     response_class=Response,
+    responses=CHANGES,
     openapi_extra=VERSIONED,
 )
 async def untag_task(task_id: UUID, tag_id: UUID, call: CallDep) -> Response:

@@ -1,40 +1,48 @@
 """What every read route shares: its router's settings and what its OpenAPI entry says
-(the headers it reads, its 304, the bounds of `limit`)."""
+(the headers it reads and answers, its 304, the bounds of `limit`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from services.query.reading import ReadRoute
 from shared.headers import MAX_POSITION
+from shared.openapi_headers import READ
+from shared.openapi_security import TOKEN_REQUIRED
 from shared.problem_documents import problem_responses
 
 Limit = Annotated[int, Query(ge=1, le=200)]
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not modified since the ETag in If-None-Match"}
-}
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _read(model: type[BaseModel]) -> Responses:
+    return {
+        200: {"model": model, "headers": READ},
+        304: {"description": "Not modified since the ETag in If-None-Match", "headers": READ},
+    }
+
+
+def reads_object(model: type[BaseModel]) -> Responses:
+    """What a read of one object answers: 503 when X-Min-Position is not reached in time
+    or the database is unreachable."""
+    return _read(model) | problem_responses(401, 404, 422, 503)
+
+
+def reads_page(model: type[BaseModel]) -> Responses:
+    """What a list answers: 400 for a cursor it did not give (or given for another list)."""
+    return _read(model) | problem_responses(400, 401, 422, 503)
 
 
 def read_router(resource: str) -> APIRouter:
-    return APIRouter(
-        prefix="/api/v1",
-        tags=[resource],
-        responses=problem_responses(400, 404, 503),
-        route_class=ReadRoute,
-    )
+    return APIRouter(prefix="/api/v1", tags=[resource], route_class=ReadRoute)
 
 
 READ_HEADERS: dict[str, Any] = {
+    "security": TOKEN_REQUIRED,
     "parameters": [
-        {
-            "name": "X-Tenant-Token",
-            "in": "header",
-            "required": False,
-            "description": "The tenant's JWT (or send Authorization: Bearer <token>).",
-            "schema": {"type": "string"},
-        },
         {
             "name": "X-Min-Position",
             "in": "header",
@@ -50,5 +58,5 @@ READ_HEADERS: dict[str, Any] = {
             "description": "An ETag from an earlier answer: 304 if the body is unchanged.",
             "schema": {"type": "string"},
         },
-    ]
+    ],
 }

@@ -9,7 +9,13 @@ from fastapi.responses import Response
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.reading import ReadDep
-from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
+from services.query.routes.conventions import (
+    READ_HEADERS,
+    Limit,
+    read_router,
+    reads_object,
+    reads_page,
+)
 from services.query.schemas import ProjectPage
 from shared.problems import not_found
 from shared.resources import ProjectWithTasks
@@ -19,7 +25,7 @@ router = read_router("projects")
 
 @router.get(
     "/projects/{project_id}",
-    responses={200: {"model": ProjectWithTasks}, **NOT_MODIFIED},
+    responses=reads_object(ProjectWithTasks),
     openapi_extra=READ_HEADERS,
 )
 async def get_project(project_id: UUID, read: ReadDep) -> Response:
@@ -31,9 +37,7 @@ async def get_project(project_id: UUID, read: ReadDep) -> Response:
     return read.json(body, etag)
 
 
-@router.get(
-    "/projects", responses={200: {"model": ProjectPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
-)
+@router.get("/projects", responses=reads_page(ProjectPage), openapi_extra=READ_HEADERS)
 async def list_projects(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
     scope = list_scope("projects", read.caller.tenant_id)
     items, next_key = await pages.project_page(

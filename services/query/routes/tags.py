@@ -9,16 +9,20 @@ from fastapi.responses import Response
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.reading import ReadDep
-from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
+from services.query.routes.conventions import (
+    READ_HEADERS,
+    Limit,
+    read_router,
+    reads_object,
+    reads_page,
+)
 from services.query.schemas import TagPage, TagWithCount
 from shared.problems import not_found
 
 router = read_router("tags")
 
 
-@router.get(
-    "/tags", responses={200: {"model": TagPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
-)
+@router.get("/tags", responses=reads_page(TagPage), openapi_extra=READ_HEADERS)
 async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None) -> Response:
     scope = list_scope("tags", read.caller.tenant_id)
     items, next_key = await pages.tag_page(
@@ -29,7 +33,7 @@ async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None)
 
 @router.get(
     "/tags/{tag_id}",
-    responses={200: {"model": TagWithCount}, **NOT_MODIFIED},
+    responses=reads_object(TagWithCount),
     openapi_extra=READ_HEADERS,
 )
 async def get_tag(tag_id: UUID, read: ReadDep) -> Response:

@@ -11,7 +11,13 @@ from fastapi.responses import Response
 from services.query import pages
 from services.query.pagination import decode_cursor, list_scope, page_body
 from services.query.reading import ReadDep
-from services.query.routes.conventions import NOT_MODIFIED, READ_HEADERS, Limit, read_router
+from services.query.routes.conventions import (
+    READ_HEADERS,
+    Limit,
+    read_router,
+    reads_object,
+    reads_page,
+)
 from services.query.schemas import TaskPage
 from shared.problems import not_found
 from shared.resources import Task
@@ -20,9 +26,7 @@ from shared.task_status import Status
 router = read_router("tasks")
 
 
-@router.get(
-    "/tasks", responses={200: {"model": TaskPage}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
-)
+@router.get("/tasks", responses=reads_page(TaskPage), openapi_extra=READ_HEADERS)
 async def list_tasks(
     read: ReadDep,
     project_id: UUID | None = None,
@@ -46,9 +50,7 @@ async def list_tasks(
     return read.json(page_body(items, next_key, scope))
 
 
-@router.get(
-    "/tasks/{task_id}", responses={200: {"model": Task}, **NOT_MODIFIED}, openapi_extra=READ_HEADERS
-)
+@router.get("/tasks/{task_id}", responses=reads_object(Task), openapi_extra=READ_HEADERS)
 async def get_task(task_id: UUID, read: ReadDep) -> Response:
     body = await read.objects.task(read.caller.tenant_id, task_id)
     if body is None:
