@@ -21,6 +21,7 @@ from nats.errors import Error as NatsError
 from pydantic import BaseModel
 
 from shared.nats import connect
+from shared.openapi_document import operation_id
 from shared.pools import CONNECT_TIMEOUT, AsyncPool, CheckedAsyncPool
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Readiness(BaseModel):
 
 
 def health_router() -> APIRouter:
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], generate_unique_id_function=operation_id)
 
     @router.get("/health", response_model=Alive)
     async def health() -> dict[str, str]:

@@ -19,6 +19,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from shared.openapi_document import operation_id
+
 
 @dataclass
 class Readings:
@@ -62,7 +64,7 @@ class _Collector:
 
 
 def metrics_router(gather: Callable[[Request], Awaitable[Readings]]) -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], generate_unique_id_function=operation_id)
 
     @router.get(
         "/metrics",

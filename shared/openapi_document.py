@@ -7,10 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from shared.openapi_headers import Header, with_headers
 from shared.openapi_security import security_schemes
 from shared.problem_documents import problems_as_documents
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation is named by its endpoint (`create_task`), the name a generated client
+    gives the function that calls it; FastAPI's default adds the path and method."""
+    return route.name
 
 
 def complete_document(app: FastAPI, every_answer: dict[str, Header] | None = None) -> None:

@@ -12,9 +12,15 @@ from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import CHANGES, CREATES, UPDATES
 from services.command.schemas import CreateProject, UpdateProject
 from services.command.use_cases.decision import UNSET
+from shared.openapi_document import operation_id
 from shared.resources import Project, ProjectWithTasks
 
-router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=CommandRoute)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["projects"],
+    route_class=CommandRoute,
+    generate_unique_id_function=operation_id,
+)
 
 
 @router.post(

@@ -12,9 +12,15 @@ from services.command.deps import KEYED, VERSIONED, CallDep, CommandRoute
 from services.command.routes.responses import CHANGES, CREATES, UPDATES
 from services.command.schemas import CreateTag, UpdateTag
 from services.command.use_cases.decision import UNSET
+from shared.openapi_document import operation_id
 from shared.resources import Tag
 
-router = APIRouter(prefix="/api/v1", tags=["tags"], route_class=CommandRoute)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["tags"],
+    route_class=CommandRoute,
+    generate_unique_id_function=operation_id,
+)
 
 
 @router.post("/tags", status_code=201, response_model=Tag, responses=CREATES, openapi_extra=KEYED)

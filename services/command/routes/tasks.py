@@ -13,9 +13,15 @@ from services.command.routes.responses import CHANGES, CREATES_IN, UPDATES
 from services.command.schemas import CreateTask, UpdateTask
 from services.command.use_cases.decision import UNSET
 from services.command.use_cases.tasks import TaskEdit
+from shared.openapi_document import operation_id
 from shared.resources import Task
 
-router = APIRouter(prefix="/api/v1", tags=["tasks"], route_class=CommandRoute)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["tasks"],
+    route_class=CommandRoute,
+    generate_unique_id_function=operation_id,
+)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.query.reading import ReadRoute
 from shared.headers import MAX_POSITION
+from shared.openapi_document import operation_id
 from shared.openapi_headers import READ
 from shared.openapi_security import TOKEN_REQUIRED
 from shared.problem_documents import problem_responses
@@ -37,7 +38,12 @@ def reads_page(model: type[BaseModel]) -> Responses:
 
 
 def read_router(resource: str) -> APIRouter:
-    return APIRouter(prefix="/api/v1", tags=[resource], route_class=ReadRoute)
+    return APIRouter(
+        prefix="/api/v1",
+        tags=[resource],
+        route_class=ReadRoute,
+        generate_unique_id_function=operation_id,
+    )
 
 
 READ_HEADERS: dict[str, Any] = {
