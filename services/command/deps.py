@@ -77,6 +77,14 @@ class CommandRoute(PlainRoute):
     dependency = CallDep
 
 
+# RFC 9110's If-Match: `*`, or a list of entity tags (etagc: "!", "#".."~", obs-text).
+_TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+ENTITY_TAGS = rf"^(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)$"
+# What `str.isprintable` passes of a header's latin-1, not starting or ending in a space
+# (HTTP drops those).
+_PRINTABLE = r"\x20-\x7e\xa1-\xac\xae-\xff"
+_VISIBLE = r"\x21-\x7e\xa1-\xac\xae-\xff"
+PRINTABLE = rf"^[{_VISIBLE}]([{_PRINTABLE}]*[{_VISIBLE}])?$"
 IF_MATCH: dict[str, Any] = {
     "name": "If-Match",
     "in": "header",
@@ -91,7 +99,7 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
     "required": False,
     "description": "Repeat a POST safely: the same key and body within 24 h get the first "
     "answer again and record nothing new; the same key with another body gets 422.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "maxLength": 255, "pattern": PRINTABLE},
 }
 KEYED = {"parameters": [IDEMPOTENCY_KEY], "security": TOKEN_REQUIRED}
 VERSIONED = {"parameters": [IF_MATCH], "security": TOKEN_REQUIRED}
