@@ -13,15 +13,19 @@ from shared.task_status import Status
 
 # PostgreSQL text cannot hold NUL, so it is refused here (422), not failed on later.
 NO_NUL = r"^[^\x00]*$"
+# A name is stripped of Unicode White_Space (what `strip_whitespace` removes) and must
+# keep a character: the pattern says so to a client, which sees the name unstripped.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 
 
-Name255 = StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NO_NUL)
+Name255 = StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NOT_BLANK)
 ProjectName = Annotated[str, Name255]
 ProjectDescription = Annotated[str, StringConstraints(max_length=1000, pattern=NO_NUL)]
 TaskTitle = Annotated[str, Name255]
 TaskDescription = Annotated[str, StringConstraints(max_length=10000, pattern=NO_NUL)]
 TagName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
 ]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 

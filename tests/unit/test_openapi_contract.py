@@ -5,11 +5,16 @@ The documents are built by the apps themselves (nothing connects until start-up)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 from pydantic import SecretStr
+from starlette.routing import BaseRoute
 
 from services.command.app import create_app as command_app
 from services.query.app import create_app as query_app
@@ -175,3 +180,31 @@ def test_ready_and_metrics_are_documented_as_answered(
     assert "application/json" in ready["503"]["content"]
     metrics = document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
     assert list(metrics) == ["text/plain"]
+
+
+def api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    """The app's routes, also those of routers FastAPI keeps as included branches."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
+def _calls(dependant: Dependant) -> Iterator[object]:
+    yield dependant.call
+    for sub in dependant.dependencies:
+        yield from _calls(sub)
+
+
+@pytest.mark.parametrize("off", ["", "plain_routes"])
+@pytest.mark.parametrize("build", [command_app, query_app])
+def test_the_security_schemes_are_the_documents_alone(build: Any, off: str) -> None:
+    """No route depends on them, so neither a plain route nor FastAPI's own handler runs
+    them: a request is authenticated once, by shared/auth.py, as before."""
+    settings = SETTINGS.model_copy(update={"fast_paths_off": off})
+    routes = list(api_routes(build(settings).routes))
+    assert len(routes) >= 9
+    for route in routes:
+        assert not any(isinstance(call, SecurityBase) for call in _calls(route.dependant))
