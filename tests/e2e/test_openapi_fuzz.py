@@ -172,16 +172,23 @@ def test_query_api_answers_as_documented(
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 EXAMPLES = 10
+# The run fails, not just warns, if the token does not authenticate, if the Bearer scheme
+# is not used, or if a documented pattern cannot be generated from.
+CONFIG = """
+[auth.openapi.Bearer]
+bearer = "{token}"
+[generation]
+with-security-parameters = false
+[warnings]
+fail-on = ["missing_auth", "unused_openapi_auth", "unsupported_regex"]
+"""
 
 
 @pytest.mark.parametrize("api", ["command", "query"])
 def test_every_check_every_phase(stack: Stack, api: str, tmp_path: Path) -> None:
     url = stack.command_url if api == "command" else stack.query_url
     token = issue_token(stack.secret, uuid4(), 3600, "schemathesis")
-    (tmp_path / "schemathesis.toml").write_text(
-        f'[auth.openapi.Bearer]\nbearer = "{token}"\n'
-        "[generation]\nwith-security-parameters = false\n"
-    )
+    (tmp_path / "schemathesis.toml").write_text(CONFIG.format(token=token))
     run = subprocess.run(
         [
             str(SCHEMATHESIS),
