@@ -172,7 +172,7 @@ def test_query_api_answers_as_documented(
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
-EXAMPLES = 10
+EXAMPLES = 40
 # The run fails, not just warns, if the token does not authenticate, if the Bearer scheme
 # is not used, or if a documented pattern cannot be generated from. Valid data may also
 # get a 412: a well-formed If-Match that names another version is refused for the
