@@ -5,7 +5,8 @@ Instead each worker binds its own SO_REUSEPORT socket, so the kernel spreads
 connections across workers, each running uvicorn's own httptools protocol. A service may
 also run companion processes beside its workers (the command service's relay). Before
 any starts, the port is claimed for this service alone (shared/port_claims.py), or the
-service refuses to start. The
+service refuses to start; the workers' metrics are summed in a directory made for this
+start (shared/summed_metrics.py). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
 process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
 is left to stop it if its graceful shutdown hangs.
@@ -31,6 +32,7 @@ from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
 from shared.port_claims import claim_port, port_setting
 from shared.settings import Settings
+from shared.summed_metrics import summed_across_processes
 
 logger = logging.getLogger(__name__)
 STOP_SECONDS = 20.0
@@ -53,10 +55,11 @@ def serve(
     PortTaken, before anything starts, if another process holds the port."""
     claim = claim_port(settings.host, port, port_setting(service))
     try:
-        if workers <= 1 and not companions:
-            _worker(factory, settings, port, service)
-            return 0
-        return _serve_processes(factory, settings, port, workers, service, companions)
+        with summed_across_processes(service):
+            if workers <= 1 and not companions:
+                _worker(factory, settings, port, service)
+                return 0
+            return _serve_processes(factory, settings, port, workers, service, companions)
     finally:
         claim.release()
 

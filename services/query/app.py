@@ -30,6 +30,7 @@ from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.problem_documents import document_problems
 from shared.problem_handlers import install_problem_handlers
+from shared.request_metrics import RequestMetrics
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
@@ -94,4 +95,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Outermost: every body is read before a cached read answers.
     limit_bodies(app, settings, answer_headers=position_header)
+    app.add_middleware(RequestMetrics, service="query", routes=app.router.routes)
     return app
