@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute, Route, compile_path
@@ -42,11 +42,11 @@ class RouteTemplates:
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         self._templates: list[str] = []
         patterns = []
-        for route in routes:
-            if isinstance(route, Route) and route.path not in self._templates:
-                regex = compile_path(route.path)[0].pattern
+        for path in _paths(routes):
+            if path not in self._templates:
+                regex = compile_path(path)[0].pattern
                 patterns.append(f"(?P<r{len(self._templates)}>{_ungrouped(regex)})")
-                self._templates.append(route.path)
+                self._templates.append(path)
         self._any = re.compile("|".join(patterns) or r"(?!)")
 
     def of(self, path: str) -> str:
@@ -54,6 +54,17 @@ class RouteTemplates:
         if match is None or match.lastgroup is None:
             return UNMATCHED
         return self._templates[int(match.lastgroup[1:])]
+
+
+def _paths(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[str]:
+    """Every route's path template, in order. FastAPI keeps the routes of an included
+    router in that router (`original_router`, under its include's prefix)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield prefix + route.path
+        elif (router := getattr(route, "original_router", None)) is not None:
+            context = getattr(route, "include_context", None)
+            yield from _paths(router.routes, prefix + getattr(context, "prefix", ""))
 
 
 def _ungrouped(regex: str) -> str:
