@@ -6,7 +6,7 @@ connections across workers, each running uvicorn's own httptools protocol. A ser
 also run companion processes beside its workers (the command service's relay). Before
 any starts, the port is claimed for this service alone (shared/port_claims.py), or the
 service refuses to start; the workers' metrics are summed in a directory made for this
-start (shared/summed_metrics.py). The
+start (shared/metrics_directory.py). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
 process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
 is left to stop it if its graceful shutdown hangs.
@@ -30,9 +30,9 @@ import uvicorn
 from shared import logs
 from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
+from shared.metrics_directory import summed_across_processes
 from shared.port_claims import claim_port, port_setting
 from shared.settings import Settings
-from shared.summed_metrics import summed_across_processes
 
 logger = logging.getLogger(__name__)
 STOP_SECONDS = 20.0

@@ -3,9 +3,9 @@
 Every ETag either API gives for an object names its version first: `"<version>"` from the
 command API, `"<version>.<digest of the body>"` from the query API, whose body also
 changes without the object's version moving (a task's tags, a tag's task count, a
-project's tasks). A precondition is on the object's version, so only that part is
-compared: the read may be older than the body now, but not than the object. Comparison
-is strong: a weak tag (`W/"2"`) is well-formed and never matches.
+project's tasks). A precondition guards the object's own state, so only the version is
+compared: renaming a tag leaves a PATCH of its tasks made on an earlier read as valid as
+before. Comparison is strong: a weak tag (`W/"2"`) is well-formed and never matches.
 """
 
 from __future__ import annotations
