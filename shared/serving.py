@@ -3,7 +3,10 @@
 `uvicorn --workers N` hands every connection to one worker here (uvicorn issue 3149).
 Instead each worker binds its own SO_REUSEPORT socket, so the kernel spreads
 connections across workers, each running uvicorn's own httptools protocol. A service may
-also run companion processes beside its workers (the command service's relay). The
+also run companion processes beside its workers (the command service's relay). Before
+any starts, the port is claimed for this service alone (shared/port_claims.py), or the
+service refuses to start; the workers' metrics are summed in a directory made for this
+start (shared/metrics_directory.py). The
 parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
 process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
 is left to stop it if its graceful shutdown hangs.
@@ -27,6 +30,8 @@ import uvicorn
 from shared import logs
 from shared.heap import freeze_startup_heap
 from shared.lifetime import end_with_parent
+from shared.metrics_directory import summed_across_processes
+from shared.port_claims import claim_port, port_setting
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,10 +51,27 @@ def serve(
     service: str,
     companions: Sequence[Companion] = (),
 ) -> int:
-    """`factory` is "module:function" taking Settings and returning the ASGI app."""
-    if workers <= 1 and not companions:
-        _worker(factory, settings, port, service)
-        return 0
+    """`factory` is "module:function" taking Settings and returning the ASGI app.
+    PortTaken, before anything starts, if another process holds the port."""
+    claim = claim_port(settings.host, port, port_setting(service))
+    try:
+        with summed_across_processes(service):
+            if workers <= 1 and not companions:
+                _worker(factory, settings, port, service)
+                return 0
+            return _serve_processes(factory, settings, port, workers, service, companions)
+    finally:
+        claim.release()
+
+
+def _serve_processes(
+    factory: str,
+    settings: Settings,
+    port: int,
+    workers: int,
+    service: str,
+    companions: Sequence[Companion],
+) -> int:
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(

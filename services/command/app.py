@@ -28,6 +28,7 @@ from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.openapi_document import complete_document
 from shared.problem_handlers import install_problem_handlers
+from shared.request_metrics import RequestMetrics
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
         metrics_router(command_metrics.gather),
     )
     limit_bodies(app, settings)
+    app.add_middleware(RequestMetrics, service="command", routes=app.router.routes)
     return app
 
 

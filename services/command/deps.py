@@ -9,7 +9,6 @@ security schemes of shared/openapi_security.py.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,14 +18,11 @@ from fastapi import Depends, Request
 from services.command.application import TaskstreamApplication
 from services.command.domain.base import Context
 from services.command.handling import Commands
+from services.command.preconditions import IfMatch, parse_if_match
 from services.command.recording.idempotency import KeyedRequest, keyed_request
 from shared.auth import authenticate
-from shared.headers import natural
 from shared.openapi_security import TOKEN_REQUIRED
 from shared.plain_routes import PlainRoute
-from shared.problems import Problem
-
-_ETAG = re.compile(r'(?:W/)?"?([^"]*)"?')
 
 
 @dataclass(frozen=True)
@@ -34,7 +30,7 @@ class Call:
     ctx: Context
     app: TaskstreamApplication
     commands: Commands
-    if_match: int | None
+    if_match: IfMatch | None
     idempotency_key: str | None
     path: str
 
@@ -56,16 +52,6 @@ async def command_call(request: Request) -> Call:
         idempotency_key=request.headers.get("idempotency-key"),
         path=request.scope["path"],
     )
-
-
-def parse_if_match(value: str | None) -> int | None:
-    if value is None or value.strip(" \t") == "*":
-        return None
-    match = _ETAG.fullmatch(value.strip(" \t"))
-    version = None if match is None else natural(match.group(1))
-    if version is None:
-        raise Problem(400, "Bad Request", 'If-Match must be an ETag this API answered, such as "3"')
-    return version
 
 
 CallDep = Annotated[Call, Depends(command_call)]

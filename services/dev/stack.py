@@ -25,6 +25,7 @@ from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
 from shared.lifetime import die_with_parent
+from shared.port_claims import claim_port, port_setting
 from shared.serving import STOP_SECONDS
 from shared.settings import Settings, service_environment
 from shared.tokens import issue_token
@@ -37,6 +38,11 @@ READY_TIMEOUT = 60.0
 
 
 def run_dev_stack(settings: Settings) -> int:
+    """PortTaken before anything starts if another process holds one of the APIs' ports
+    (a service that loses a race for one at start-up refuses it, and the stack stops)."""
+    for service in ("command", "query"):
+        port = getattr(settings, f"{service}_port")
+        claim_port(settings.host, port, port_setting(service)).release()
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = _kept_value(data_dir / "jwt_secret", lambda: secrets.token_urlsafe(48))

@@ -31,6 +31,7 @@ from shared.metrics import metrics_router
 from shared.openapi_document import complete_document
 from shared.openapi_headers import ANSWERED_BY_QUERY
 from shared.problem_handlers import install_problem_handlers
+from shared.request_metrics import RequestMetrics
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
@@ -95,4 +96,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Outermost: every body is read before a cached read answers.
     limit_bodies(app, settings, answer_headers=position_header)
+    app.add_middleware(RequestMetrics, service="query", routes=app.router.routes)
     return app

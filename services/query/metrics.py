@@ -1,5 +1,6 @@
 """The read side's /metrics: projection position, lag behind the stream and the store,
-and the messages the projector set aside and the batches it applied one at a time."""
+the messages the projector set aside and the batches it applied one at a time; and
+what the workers counted (the answer cache's hits, the reads waiting for a position)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,25 @@ import asyncio
 import psycopg
 from fastapi import Request
 
-from services.query.freshness.answers import ResponseCache
 from shared.health import Probes
 from shared.metrics import Readings
 from shared.pipeline_positions import store_position, stream_tail
 from shared.pools import AsyncPool
+from shared.summed_metrics import counter, gauge
 from shared.tracking import TRACKING_NAME
+
+CACHE_HITS = counter("taskstream_query_cache_hits", "Reads answered from memory")
+CACHE_MISSES = counter(
+    "taskstream_query_cache_misses", "Cacheable reads not found in memory on arrival"
+)
+CACHE_SHARED = counter(
+    "taskstream_query_cache_shared",
+    "Misses answered by the same read already in flight (the database was asked once)",
+)
+READS_WAITING = gauge(
+    "taskstream_query_reads_waiting",
+    "Reads waiting for an X-Min-Position the read model has not reached",
+)
 
 
 async def gather(request: Request) -> Readings:
@@ -58,31 +72,7 @@ async def gather(request: Request) -> Readings:
         "Batches the projector could not write whole and applied one event at a time",
         fallbacks,
     )
-    cache: ResponseCache | None = state.cache
-    if cache is not None:
-        _cache_counters(readings, cache)
-    readings.worker_gauge(
-        "taskstream_query_reads_waiting",
-        "Reads waiting for an X-Min-Position the read model has not reached",
-        state.watcher.waiting,
-    )
     return readings
-
-
-def _cache_counters(readings: Readings, cache: ResponseCache) -> None:
-    readings.counter(
-        "taskstream_query_cache_hits", "Reads this worker answered from memory", cache.hits
-    )
-    readings.counter(
-        "taskstream_query_cache_misses",
-        "Cacheable reads this worker did not find in memory on arrival",
-        cache.misses,
-    )
-    readings.counter(
-        "taskstream_query_cache_shared",
-        "Misses answered by the same read already in flight (the database was asked once)",
-        cache.shared,
-    )
 
 
 async def _projection(

@@ -40,6 +40,15 @@ class OneByOne:
 
 
 @dataclass(frozen=True)
+class Found:
+    """One object's body, its version, and the body's digest when it is kept with it."""
+
+    body: str
+    version: int
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
 class ObjectReads:
     projects: ByIdReads
     tasks: ByIdReads
@@ -54,15 +63,14 @@ class ObjectReads:
             kind(pool, queries.TAGS_BY_ID),
         )
 
-    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
-        """The body and its ETag."""
+    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> Found | None:
         row = await self.projects.get(tenant_id, project_id)
-        return (str(row[0]), str(row[1])) if row else None
+        return Found(str(row[0]), int(row[2]), str(row[1])) if row else None
 
-    async def task(self, tenant_id: UUID, task_id: UUID) -> str | None:
+    async def task(self, tenant_id: UUID, task_id: UUID) -> Found | None:
         row = await self.tasks.get(tenant_id, task_id)
-        return str(row[0]) if row else None
+        return Found(str(row[0]), int(row[1])) if row else None
 
-    async def tag(self, tenant_id: UUID, tag_id: UUID) -> str | None:
+    async def tag(self, tenant_id: UUID, tag_id: UUID) -> Found | None:
         row = await self.tags.get(tenant_id, tag_id)
-        return str(row[0]) if row else None
+        return Found(str(row[0]), int(row[1])) if row else None

@@ -38,16 +38,18 @@ TAG_JSON = json_object(TagWithCount, "g")
 # its revision is the project's (the projector bumps it on every change); otherwise
 # built, stored and returned, all in one statement. A copy built from an older snapshot
 # never replaces a newer one, and copies are stored in id order, so two batches storing
-# the same projects never deadlock. The ETag is kept with it: hashing the body on every
-# read cost more than reading it.
+# the same projects never deadlock. The body's digest is kept with it (hashing the body
+# on every read cost more than reading it), and the project's version is read with it:
+# the ETag is both (services/query/etags.py).
 # An empty project's view is not stored: building it costs about what looking up a
 # stored copy does, and storing it would make the first read of every new project a write.
 PROJECTS_WITH_TASKS = (
     "WITH p AS (SELECT pr.* FROM unnest(%s::uuid[], %s::uuid[]) AS r (id, tenant_id)"
     " JOIN projects pr ON pr.id = r.id AND pr.tenant_id = r.tenant_id),"
-    " cached AS (SELECT p.id, p.tenant_id, d.body, d.etag FROM project_documents d JOIN p"
+    " cached AS (SELECT p.id, p.tenant_id, p.version, d.body, d.etag FROM project_documents d"
+    " JOIN p"
     " ON d.project_id = p.id AND d.revision = p.revision),"
-    " built AS (SELECT *, md5(body) AS etag FROM (SELECT p.id, p.tenant_id, p.revision,"
+    " built AS (SELECT *, md5(body) AS etag FROM (SELECT p.id, p.tenant_id, p.version, p.revision,"
     " p.task_count, "
     + PROJECT_DOCUMENT
     + " AS body FROM p WHERE NOT EXISTS (SELECT FROM cached c WHERE c.id = p.id)) b),"
@@ -56,8 +58,8 @@ PROJECTS_WITH_TASKS = (
     " ORDER BY id ON CONFLICT (project_id)"
     " DO UPDATE SET revision = EXCLUDED.revision, body = EXCLUDED.body, etag = EXCLUDED.etag"
     " WHERE project_documents.revision < EXCLUDED.revision)"
-    " SELECT id, tenant_id, body, etag FROM cached"
-    " UNION ALL SELECT id, tenant_id, body, etag FROM built"
+    " SELECT id, tenant_id, body, etag, version FROM cached"
+    " UNION ALL SELECT id, tenant_id, body, etag, version FROM built"
 )
 # A page of tasks, each one's JSON from task_documents while its revision is the
 # task's, otherwise built, stored and returned: one statement, like the nested view.
@@ -82,12 +84,12 @@ PROJECT_PAGE = (
     " ORDER BY p.created_at, p.id LIMIT %s"
 )
 TASKS_BY_ID = (
-    "SELECT t.id, t.tenant_id, " + TASK_JSON + "::text"
+    "SELECT t.id, t.tenant_id, " + TASK_JSON + "::text, t.version"
     " FROM unnest(%s::uuid[], %s::uuid[]) AS r (id, tenant_id)"
     " JOIN tasks t ON t.id = r.id AND t.tenant_id = r.tenant_id"
 )
 TAGS_BY_ID = (
-    "SELECT g.id, g.tenant_id, " + TAG_JSON + "::text"
+    "SELECT g.id, g.tenant_id, " + TAG_JSON + "::text, g.version"
     " FROM unnest(%s::uuid[], %s::uuid[]) AS r (id, tenant_id)"
     " JOIN tags g ON g.id = r.id AND g.tenant_id = r.tenant_id"
 )

@@ -9,7 +9,9 @@ Authentication and X-Min-Position happened once already, in the gate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,7 +20,7 @@ from fastapi.responses import Response
 from services.query.etags import etag_matches, etag_of
 from services.query.freshness.gate import admitted
 from services.query.freshness.watcher import PositionWatcher
-from services.query.objects import ObjectReads
+from services.query.objects import Found, ObjectReads
 from services.query.pool import Pool
 from shared.plain_routes import PlainRoute
 from shared.tokens import Caller
@@ -35,10 +37,18 @@ class Read:
     position: int
     if_none_match: str | None
 
-    def json(self, body: str, digest: str | None = None) -> Response:
-        """200 with an ETag, or 304 when the client already holds it."""
-        data = body.encode()
-        etag = etag_of(data, digest)
+    def json(self, body: str) -> Response:
+        """A list: 200 with an ETag, or 304 when the client already holds it."""
+        return self._answer(body.encode(), etag_of)
+
+    def one(self, found: Found) -> Response:
+        """One object, its ETag naming its version (services/query/etags.py)."""
+        return self._answer(
+            found.body.encode(), partial(etag_of, version=found.version, digest=found.digest)
+        )
+
+    def _answer(self, data: bytes, etag_for: Callable[[bytes], str]) -> Response:
+        etag = etag_for(data)
         headers = {"ETag": etag, "X-Projection-Position": str(self.position)}
         if self.if_none_match is not None and etag_matches(self.if_none_match, etag):
             return Response(status_code=304, headers=headers)

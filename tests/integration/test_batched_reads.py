@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed
 from services.dev.postgres import EmbeddedPostgres
 from services.query import queries
 from services.query.batched import BatchedReads
-from services.query.objects import ObjectReads
+from services.query.objects import Found, ObjectReads
 from services.query.pool import Pool
 from shared.database import DatabaseAddress
 from tests.support import StatementLog, log_statements, seed_project
@@ -37,8 +37,8 @@ async def pool(database_url: str) -> AsyncIterator[Pool]:
         yield opened
 
 
-def ids_of(found: list[tuple[str, str] | None]) -> list[str | None]:
-    return [None if f is None else json.loads(f[0])["id"] for f in found]
+def ids_of(found: list[Found | None]) -> list[str | None]:
+    return [None if f is None else json.loads(f.body)["id"] for f in found]
 
 
 async def test_views_read_together_share_one_statement_and_each_gets_its_own(
@@ -65,7 +65,7 @@ async def test_views_read_together_share_one_statement_and_each_gets_its_own(
 
     assert log.count() == 1
     assert ids_of(found) == [*map(str, mine), str(mine[1]), None, None, str(theirs), None]
-    assert [len(json.loads(f[0])["tasks"]) for f in found[:3] if f] == [0, 1, 3]
+    assert [len(json.loads(f.body)["tasks"]) for f in found[:3] if f] == [0, 1, 3]
     assert found[3] == found[1]
 
 
@@ -111,7 +111,7 @@ async def test_tasks_and_tags_read_together_share_a_statement_per_kind(
     )
 
     assert log.count() == 2
-    bodies = [None if body is None else json.loads(body) for body in found]
+    bodies = [None if one is None else json.loads(one.body) for one in found]
     assert [b["id"] if b else None for b in bodies] == [*map(str, tasks), str(tag), None]
     assert bodies[2] is not None and bodies[2]["task_count"] == 2
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.command.deps import parse_if_match
+from services.command.preconditions import IfMatch, parse_if_match
 from services.query.freshness.gate import parse_min_position
 from shared.headers import MAX_POSITION, natural
 from shared.problems import Problem
@@ -67,16 +67,32 @@ def test_the_largest_position_is_a_position() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ['"²"', '"\u0663"', '"-1"', '"1.5"', '""', f'"{MAX_POSITION + 1}"', 'W/"1²"']
+    "value",
+    ['"²"', '"\u0663"', '"-1"', '""', f'"{MAX_POSITION + 1}"', 'W/"1²"', "3", "", " ", '"3" "4"'],
 )
-def test_a_bad_if_match_is_a_400_problem(value: str) -> None:
+def test_a_bad_if_match_is_a_400_problem_saying_what_to_send(value: str) -> None:
     with pytest.raises(Problem) as caught:
         parse_if_match(value)
     assert caught.value.status == 400
+    assert '"<version>"' in caught.value.detail
 
 
 @pytest.mark.parametrize(
-    ("value", "version"), [('"3"', 3), ("3", 3), ('W/"3"', 3), (f'"{MAX_POSITION}"', MAX_POSITION)]
+    ("value", "versions"),
+    [
+        ('"3"', {3}),
+        ('"3.5f2c"', {3}),
+        ('"3-x"', {3}),
+        ('"7", "2"', {2, 7}),
+        (' "7" ,, W/"2"', {7}),
+        ('W/"3"', set()),
+        (f'"{MAX_POSITION}"', {MAX_POSITION}),
+    ],
 )
-def test_an_if_match_this_api_answered_names_its_version(value: str, version: int) -> None:
-    assert parse_if_match(value) == version
+def test_an_if_match_admits_the_versions_of_its_strong_tags(value: str, versions: set[int]) -> None:
+    assert parse_if_match(value) == IfMatch(frozenset(versions))
+
+
+def test_an_if_match_of_a_star_admits_any_version() -> None:
+    star = parse_if_match(" * ")
+    assert star is not None and star.admits(1) and star.admits(MAX_POSITION)

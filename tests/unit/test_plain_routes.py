@@ -25,6 +25,7 @@ from services.command import app as command_app
 from services.command.deps import CallDep
 from services.command.domain.base import Context
 from services.query import app as query_app
+from services.query.objects import Found
 from services.query.reading import ReadDep
 from shared.plain_routes import PlainRoute, Shape
 from shared.settings import Settings
@@ -252,15 +253,17 @@ class _Objects:
 
     label = "the reads of one object"
 
-    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> tuple[str, str] | None:
+    async def project_with_tasks(self, tenant_id: UUID, project_id: UUID) -> Found | None:
         body = _found("project", self.label, tenant_id, project_id)
-        return None if body is None else (body, "kept")
+        return None if body is None else Found(body, 1, "kept")
 
-    async def task(self, tenant_id: UUID, task_id: UUID) -> str | None:
-        return _found("task", self.label, tenant_id, task_id)
+    async def task(self, tenant_id: UUID, task_id: UUID) -> Found | None:
+        body = _found("task", self.label, tenant_id, task_id)
+        return None if body is None else Found(body, 1)
 
-    async def tag(self, tenant_id: UUID, tag_id: UUID) -> str | None:
-        return _found("tag", self.label, tenant_id, tag_id)
+    async def tag(self, tenant_id: UUID, tag_id: UUID) -> Found | None:
+        body = _found("tag", self.label, tenant_id, tag_id)
+        return None if body is None else Found(body, 1)
 
 
 def _query_app(on: bool) -> FastAPI:

@@ -22,8 +22,11 @@ class Conflict(DomainError):
 class VersionMismatch(DomainError):
     """The client's If-Match version is not the current one."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"the object is at version {actual}, not {expected}: reload it and retry")
+    def __init__(self, expected: str, actual: int) -> None:
+        super().__init__(
+            f"the object is at version {actual}, and If-Match admits {expected}: "
+            "read it again and retry with its new ETag"
+        )
         self.expected = expected
         self.actual = actual
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import psycopg
 
 from services.command.application import TaskstreamApplication
+from services.command.metrics import COMMAND_BATCHES, COMMANDS_RECORDED
 from services.command.recording import statements
 from services.command.recording.batch import Batch
 from services.command.recording.changes import Change
@@ -130,6 +131,8 @@ class BatchWriter:
                 return
             self.batches += 1
             self.commands += len(group)
+            COMMAND_BATCHES.inc()
+            COMMANDS_RECORDED.inc(len(group))
             for pending in group:
                 if not pending.future.done():
                     pending.future.set_result(positions[pending.change.last_event])

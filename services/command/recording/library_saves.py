@@ -11,6 +11,7 @@ from __future__ import annotations
 from anyio import to_thread
 
 from services.command.application import TaskstreamApplication
+from services.command.metrics import COMMAND_BATCHES, COMMANDS_RECORDED
 from services.command.recording.changes import Change
 
 
@@ -25,4 +26,6 @@ class LibrarySaves:
         position = await to_thread.run_sync(self._app.record_change, change)
         self.batches += 1
         self.commands += 1
+        COMMAND_BATCHES.inc()
+        COMMANDS_RECORDED.inc()
         return position

@@ -12,12 +12,13 @@ from services.command.domain.errors import NotFound, VersionMismatch
 from services.command.domain.project import Project
 from services.command.domain.tag import Tag
 from services.command.domain.task import Task
+from services.command.preconditions import IfMatch
 
 A = TypeVar("A", bound=TenantAggregate)
 
 
 class Loading(Application[UUID]):
-    def _load(self, kind: type[A], ctx: Context, aggregate_id: UUID, if_match: int | None) -> A:
+    def _load(self, kind: type[A], ctx: Context, aggregate_id: UUID, if_match: IfMatch | None) -> A:
         """Another tenant's object, or a deleted one, is not found, exactly as an id
         that never existed."""
         try:
@@ -26,12 +27,11 @@ class Loading(Application[UUID]):
             raise NotFound(kind.__name__.lower()) from e
         if not isinstance(aggregate, kind) or not aggregate.belongs_to(ctx.tenant_id):
             raise NotFound(kind.__name__.lower())
-        if if_match is not None and aggregate.version != if_match:
-            raise VersionMismatch(if_match, aggregate.version)
+        _check(if_match, aggregate)
         return aggregate
 
     def _load_task(
-        self, ctx: Context, task_id: UUID, if_match: int | None
+        self, ctx: Context, task_id: UUID, if_match: IfMatch | None
     ) -> tuple[Task, dict[UUID, int]]:
         """A task whose project was deleted is gone with it, and reads as not found."""
         task = self._load(Task, ctx, task_id, None)
@@ -39,8 +39,7 @@ class Loading(Application[UUID]):
             project = self._load(Project, ctx, task.project_id, None)
         except NotFound as e:
             raise NotFound("task") from e
-        if if_match is not None and task.version != if_match:
-            raise VersionMismatch(if_match, task.version)
+        _check(if_match, task)
         return task, {task.id: task.version, project.id: project.version}
 
     def _live_tags(self, ctx: Context, task: Task) -> list[Tag]:
@@ -52,3 +51,9 @@ class Loading(Application[UUID]):
             except NotFound:
                 continue
         return tags
+
+
+def _check(if_match: IfMatch | None, aggregate: TenantAggregate) -> None:
+    """Only once the object is found: a missing one is a 404 whatever If-Match says."""
+    if if_match is not None and not if_match.admits(aggregate.version):
+        raise VersionMismatch(str(if_match), aggregate.version)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from services.command.domain.base import Context
 from services.command.domain.project import Project
+from services.command.preconditions import IfMatch
 from services.command.use_cases.decision import UNSET, Decision, decided, text
 from services.command.use_cases.loading import Loading
 
@@ -20,7 +21,7 @@ class ProjectUseCases(Loading):
         self,
         ctx: Context,
         project_id: UUID,
-        if_match: int | None,
+        if_match: IfMatch | None,
         name: str | None,
         description: str | object | None,
     ) -> Decision[Project]:
@@ -33,7 +34,7 @@ class ProjectUseCases(Loading):
         return decided(project, seen)
 
     def delete_project(
-        self, ctx: Context, project_id: UUID, if_match: int | None
+        self, ctx: Context, project_id: UUID, if_match: IfMatch | None
     ) -> Decision[Project]:
         """Its tasks end with it: subscribers learn it from ProjectDeleted (docs/events.md)."""
         project = self._load(Project, ctx, project_id, if_match)

@@ -7,13 +7,14 @@ from uuid import UUID
 from services.command.domain.base import Context
 from services.command.domain.tag import Tag
 from services.command.domain.task import Task
+from services.command.preconditions import IfMatch
 from services.command.use_cases.decision import Decision, decided
 from services.command.use_cases.loading import Loading
 
 
 class TaggingUseCases(Loading):
     def tag_task(
-        self, ctx: Context, task_id: UUID, tag_id: UUID, if_match: int | None
+        self, ctx: Context, task_id: UUID, tag_id: UUID, if_match: IfMatch | None
     ) -> Decision[Task]:
         task, seen = self._load_task(ctx, task_id, if_match)
         tag = self._load(Tag, ctx, tag_id, None)
@@ -22,7 +23,7 @@ class TaggingUseCases(Loading):
         return decided(task, seen)
 
     def untag_task(
-        self, ctx: Context, task_id: UUID, tag_id: UUID, if_match: int | None
+        self, ctx: Context, task_id: UUID, tag_id: UUID, if_match: IfMatch | None
     ) -> Decision[Task]:
         task, seen = self._load_task(ctx, task_id, if_match)
         tag = self._load(Tag, ctx, tag_id, None)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from services.command.domain.base import Context
 from services.command.domain.tag import Tag, name_key
+from services.command.preconditions import IfMatch
 from services.command.recording.changes import NameClaim
 from services.command.use_cases.decision import UNSET, Decision, decided, text
 from services.command.use_cases.loading import Loading
@@ -22,7 +23,7 @@ class TagUseCases(Loading):
         self,
         ctx: Context,
         tag_id: UUID,
-        if_match: int | None,
+        if_match: IfMatch | None,
         name: str | None,
         color: str | object | None,
     ) -> Decision[Tag]:
@@ -42,7 +43,7 @@ class TagUseCases(Loading):
             releases=(NameClaim(ctx.tenant_id, old_key, tag.id),),
         )
 
-    def delete_tag(self, ctx: Context, tag_id: UUID, if_match: int | None) -> Decision[Tag]:
+    def delete_tag(self, ctx: Context, tag_id: UUID, if_match: IfMatch | None) -> Decision[Tag]:
         """It leaves every task with it: subscribers learn it from TagDeleted (docs/events.md)."""
         tag = self._load(Tag, ctx, tag_id, if_match)
         seen = {tag.id: tag.version}

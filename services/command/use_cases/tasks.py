@@ -9,6 +9,7 @@ from services.command.domain.base import Context
 from services.command.domain.project import Project
 from services.command.domain.tag import Tag
 from services.command.domain.task import Status, Task
+from services.command.preconditions import IfMatch
 from services.command.use_cases.decision import UNSET, Decision, decided, text
 from services.command.use_cases.loading import Loading
 
@@ -39,7 +40,7 @@ class TaskUseCases(Loading):
         return decided(task, seen, tags)
 
     def update_task(
-        self, ctx: Context, task_id: UUID, if_match: int | None, edit: TaskEdit
+        self, ctx: Context, task_id: UUID, if_match: IfMatch | None, edit: TaskEdit
     ) -> Decision[Task]:
         task, seen = self._load_task(ctx, task_id, if_match)
         if edit.project_id is not None and edit.project_id != task.project_id:
@@ -54,7 +55,7 @@ class TaskUseCases(Loading):
             task.change_status(ctx, edit.status)
         return decided(task, seen, self._live_tags(ctx, task))
 
-    def delete_task(self, ctx: Context, task_id: UUID, if_match: int | None) -> Decision[Task]:
+    def delete_task(self, ctx: Context, task_id: UUID, if_match: IfMatch | None) -> Decision[Task]:
         task, seen = self._load_task(ctx, task_id, if_match)
         task.delete(ctx)
         return decided(task, seen)

@@ -32,6 +32,7 @@ from services.query.freshness.answers import Answer, Key, ResponseCache
 from services.query.freshness.gate import ADMITTED
 from services.query.freshness.position_header import NAME as POSITION
 from services.query.freshness.watcher import PositionWatcher
+from services.query.metrics import CACHE_SHARED
 from shared.tokens import Caller
 
 _PROJECT_VIEW = re.compile(r"/api/v1/projects/([^/]+)\Z")
@@ -70,6 +71,7 @@ class AnswerCache:
                 answer, position = cache.kept(key), watcher.position
             if answer is not None:
                 cache.shared += 1
+                CACHE_SHARED.inc()
         if answer is not None:
             await _send(answer, _if_none_match(scope), position, send)
             return

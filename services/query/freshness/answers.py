@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from services.query.metrics import CACHE_HITS, CACHE_MISSES
 from shared.projection_notice import ProjectionNotice
 
 Key = tuple[str, str, bytes]
@@ -63,9 +64,11 @@ class ResponseCache:
         answer = self._answers.get(key)
         if answer is None:
             self.misses += 1
+            CACHE_MISSES.inc()
             return None
         self._answers.move_to_end(key)
         self.hits += 1
+        CACHE_HITS.inc()
         return answer
 
     def kept(self, key: Key) -> Answer | None:

@@ -20,6 +20,7 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
+from services.query.metrics import READS_WAITING
 from shared.pools import CONNECT_TIMEOUT
 from shared.projection_notice import CHANNEL, ProjectionNotice
 from shared.tracking import TRACKING_NAME
@@ -82,12 +83,14 @@ class PositionWatcher:
             return False
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[waiter] = position
+        READS_WAITING.inc()
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await waiter
         finally:
             del self._waiters[waiter]
+            READS_WAITING.dec()
         return self.position >= position
 
     @property

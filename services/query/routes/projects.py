@@ -33,8 +33,7 @@ async def get_project(project_id: UUID, read: ReadDep) -> Response:
     found = await read.objects.project_with_tasks(read.caller.tenant_id, project_id)
     if found is None:
         raise not_found("project")
-    body, etag = found
-    return read.json(body, etag)
+    return read.one(found)
 
 
 @router.get("/projects", responses=reads_page(ProjectPage), openapi_extra=READ_HEADERS)

@@ -37,7 +37,7 @@ async def list_tags(read: ReadDep, limit: Limit = 50, cursor: str | None = None)
     openapi_extra=READ_HEADERS,
 )
 async def get_tag(tag_id: UUID, read: ReadDep) -> Response:
-    body = await read.objects.tag(read.caller.tenant_id, tag_id)
-    if body is None:
+    found = await read.objects.tag(read.caller.tenant_id, tag_id)
+    if found is None:
         raise not_found("tag")
-    return read.json(body)
+    return read.one(found)

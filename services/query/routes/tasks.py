@@ -52,7 +52,7 @@ async def list_tasks(
 
 @router.get("/tasks/{task_id}", responses=reads_object(Task), openapi_extra=READ_HEADERS)
 async def get_task(task_id: UUID, read: ReadDep) -> Response:
-    body = await read.objects.task(read.caller.tenant_id, task_id)
-    if body is None:
+    found = await read.objects.task(read.caller.tenant_id, task_id)
+    if found is None:
         raise not_found("task")
-    return read.json(body)
+    return read.one(found)

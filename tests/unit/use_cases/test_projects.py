@@ -9,6 +9,7 @@ import pytest
 from services.command.application import TaskstreamApplication
 from services.command.domain.errors import NotFound, VersionMismatch
 from services.command.domain.project import Project
+from services.command.preconditions import at
 from services.command.use_cases.decision import UNSET
 from tests.unit.use_cases.given import ctx, project, recorded, task
 
@@ -74,9 +75,9 @@ def test_a_deleted_project_is_not_found_and_its_tasks_with_it(app: TaskstreamApp
 def test_if_match_must_name_the_current_version(app: TaskstreamApplication) -> None:
     project_id = project(app, TENANT)
     with pytest.raises(VersionMismatch):
-        app.update_project(ctx(TENANT), project_id, 2, "r", UNSET)
+        app.update_project(ctx(TENANT), project_id, at(2), "r", UNSET)
     with pytest.raises(VersionMismatch):
-        app.delete_project(ctx(TENANT), project_id, 2)
-    app.record(app.update_project(ctx(TENANT), project_id, 1, "r", UNSET))
-    app.record(app.delete_project(ctx(TENANT), project_id, 2))
+        app.delete_project(ctx(TENANT), project_id, at(2))
+    app.record(app.update_project(ctx(TENANT), project_id, at(1), "r", UNSET))
+    app.record(app.delete_project(ctx(TENANT), project_id, at(2)))
     assert recorded(app, project_id) == ["ProjectCreated", "ProjectRenamed", "ProjectDeleted"]

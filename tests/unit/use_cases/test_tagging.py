@@ -9,6 +9,7 @@ import pytest
 from services.command.application import TaskstreamApplication
 from services.command.domain.errors import Invalid, NotFound, VersionMismatch
 from services.command.domain.task import MAX_TAGS_PER_TASK
+from services.command.preconditions import at
 from tests.unit.use_cases.given import ctx, project, recorded, tag, task
 
 TENANT = uuid4()
@@ -51,8 +52,8 @@ def test_a_task_carries_a_bounded_number_of_tags(app: TaskstreamApplication) -> 
 def test_if_match_refers_to_the_task_s_version(app: TaskstreamApplication) -> None:
     task_id, tag_id = task(app, TENANT, project(app, TENANT)), tag(app, TENANT)
     with pytest.raises(VersionMismatch):
-        app.tag_task(ctx(TENANT), task_id, tag_id, 2)
-    app.record(app.tag_task(ctx(TENANT), task_id, tag_id, 1))
+        app.tag_task(ctx(TENANT), task_id, tag_id, at(2))
+    app.record(app.tag_task(ctx(TENANT), task_id, tag_id, at(1)))
     with pytest.raises(VersionMismatch):
-        app.untag_task(ctx(TENANT), task_id, tag_id, 1)
-    app.record(app.untag_task(ctx(TENANT), task_id, tag_id, 2))
+        app.untag_task(ctx(TENANT), task_id, tag_id, at(1))
+    app.record(app.untag_task(ctx(TENANT), task_id, tag_id, at(2)))

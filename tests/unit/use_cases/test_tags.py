@@ -10,6 +10,7 @@ import pytest
 from services.command.application import TaskstreamApplication
 from services.command.domain.errors import NotFound, VersionMismatch
 from services.command.domain.tag import Tag
+from services.command.preconditions import at
 from services.command.recording.refusals import NameTaken
 from services.command.use_cases.decision import UNSET
 from tests.unit.use_cases.given import ctx, recorded, tag
@@ -76,7 +77,7 @@ def test_deleting_frees_the_name_and_the_tag_is_not_found(app: TaskstreamApplica
 def test_if_match_must_name_the_tag_s_current_version(app: TaskstreamApplication) -> None:
     tag_id = tag(app, TENANT)
     with pytest.raises(VersionMismatch):
-        app.update_tag(ctx(TENANT), tag_id, 2, "x", UNSET)
+        app.update_tag(ctx(TENANT), tag_id, at(2), "x", UNSET)
     with pytest.raises(VersionMismatch):
-        app.delete_tag(ctx(TENANT), tag_id, 2)
-    app.record(app.delete_tag(ctx(TENANT), tag_id, 1))
+        app.delete_tag(ctx(TENANT), tag_id, at(2))
+    app.record(app.delete_tag(ctx(TENANT), tag_id, at(1)))

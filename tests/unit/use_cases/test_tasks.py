@@ -9,6 +9,7 @@ import pytest
 from services.command.application import TaskstreamApplication
 from services.command.domain.errors import NotFound, VersionMismatch
 from services.command.domain.task import Status, Task
+from services.command.preconditions import at
 from services.command.use_cases.tasks import TaskEdit
 from tests.unit.use_cases.given import ctx, project, recorded, tag, task
 
@@ -100,8 +101,8 @@ def test_a_deleted_task_is_not_found(app: TaskstreamApplication) -> None:
 def test_if_match_must_name_the_task_s_current_version(app: TaskstreamApplication) -> None:
     task_id = task(app, TENANT, project(app, TENANT))
     with pytest.raises(VersionMismatch):
-        app.update_task(ctx(TENANT), task_id, 2, TaskEdit(title="x"))
+        app.update_task(ctx(TENANT), task_id, at(2), TaskEdit(title="x"))
     with pytest.raises(VersionMismatch):
-        app.delete_task(ctx(TENANT), task_id, 2)
-    app.record(app.update_task(ctx(TENANT), task_id, 1, TaskEdit(title="x")))
-    app.record(app.delete_task(ctx(TENANT), task_id, 2))
+        app.delete_task(ctx(TENANT), task_id, at(2))
+    app.record(app.update_task(ctx(TENANT), task_id, at(1), TaskEdit(title="x")))
+    app.record(app.delete_task(ctx(TENANT), task_id, at(2)))
