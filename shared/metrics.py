@@ -19,9 +19,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from shared.summed_metrics import add_summed
-
 from shared.openapi_document import operation_id
+from shared.summed_metrics import add_summed
 
 
 @dataclass

@@ -75,9 +75,11 @@ IF_MATCH: dict[str, Any] = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "Apply only if the object is still at a version named here (an ETag "
-    'the APIs answered for it, e.g. "3"); else 412.',
-    "schema": {"type": "string"},
+    "description": 'Apply only if the object is still at a version named here: "*", or '
+    'a comma-separated list of ETags either API answered for it ("3" from the command '
+    'API, "3.<digest>" from the query API; only the version is compared). A weak ETag '
+    "never matches. No match: 412.",
+    "schema": {"type": "string", "pattern": ENTITY_TAGS},
 }
 IDEMPOTENCY_KEY: dict[str, Any] = {
     "name": "Idempotency-Key",

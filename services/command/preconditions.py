@@ -5,7 +5,10 @@ command API, `"<version>.<digest of the body>"` from the query API, whose body a
 changes without the object's version moving (a task's tags, a tag's task count, a
 project's tasks). A precondition guards the object's own state, so only the version is
 compared: renaming a tag leaves a PATCH of its tasks made on an earlier read as valid as
-before. Comparison is strong: a weak tag (`W/"2"`) is well-formed and never matches.
+before. Comparison is strong: a weak tag (`W/"2"`) is well-formed and never matches, nor
+does a strong one that names no version (`"abc"`): both are a 412, as RFC 9110 has it
+for any entity tag that is not the current one. Only what is not an If-Match at all is
+a 400.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class IfMatch:
         if self.any:
             return "*"
         if not self.versions:
-            return "a weak ETag, which never matches"
+            return "no ETag naming a version of this object"
         return " or ".join(str(v) for v in sorted(self.versions))
 
 
@@ -53,9 +56,9 @@ def at(*versions: int) -> IfMatch:
 
 
 def parse_if_match(value: str | None) -> IfMatch | None:
-    """None when absent; a Problem 400 when not an If-Match whose entity tags either API
-    could have given. A missing object is still a 404 whatever If-Match says (RFC 9110
-    §13.2.1: preconditions are ignored when the request would fail without them)."""
+    """None when absent; a Problem 400 when it is not an If-Match field value. A missing
+    object is still a 404 whatever If-Match says (RFC 9110 §13.2.1: preconditions are
+    ignored when the request would fail without them)."""
     if value is None:
         return None
     if value.strip(" \t") == "*":
@@ -67,9 +70,7 @@ def parse_if_match(value: str | None) -> IfMatch | None:
     for weak, opaque in tags:
         versioned = _VERSIONED.fullmatch(opaque)
         version = None if versioned is None else natural(versioned.group(1))
-        if version is None:
-            raise Problem(400, "Bad Request", f"{HOW}; got {value!r}")
-        if not weak:
+        if version is not None and not weak:
             versions.add(version)
     return IfMatch(frozenset(versions))
 

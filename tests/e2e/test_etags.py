@@ -119,6 +119,7 @@ def test_if_match_follows_rfc_9110(stack: Stack) -> None:
     assert patch_with(tenant, path, '"7", "1"').status_code == 200
     assert patch_with(tenant, path, '"7", "1.x"').status_code == 412
     assert patch_with(tenant, path, 'W/"2"').status_code == 412, "a weak tag never matches"
+    assert patch_with(tenant, path, '"abc"').status_code == 412, "no version: never matches"
     assert patch_with(tenant, path, '"2.anything"').status_code == 200
     assert patch_with(tenant, path, "*").status_code == 200
     missing = tenant.command(
