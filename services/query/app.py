@@ -1,6 +1,7 @@
 """Composition root of the query service.
 
-A read goes through BodyLimits, then the gate (authentication and X-Min-Position),
+A read goes through the protocol layers (shared/protocol_layers.py), BodyLimits, then
+the gate (authentication and X-Min-Position),
 then the answer cache when FastPath.ANSWER_CACHE is on, then the routes; reads of one
 object share statements when FastPath.BATCHED_READS is on.
 """
@@ -24,12 +25,14 @@ from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
+from shared.cache_headers import READS
 from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.problem_documents import document_problems
 from shared.problem_handlers import install_problem_handlers
+from shared.protocol_layers import add_protocol_layers
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
@@ -66,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         lifespan=lifespan,
         telemetry=fastapi_telemetry(),
+        redirect_slashes=False,
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )
@@ -94,4 +98,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Outermost: every body is read before a cached read answers.
     limit_bodies(app, settings, answer_headers=position_header)
+    add_protocol_layers(app, settings, READS)
     return app

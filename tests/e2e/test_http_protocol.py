@@ -213,17 +213,17 @@ def exchange(url: str, request: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("target", "header", "status"),
     [
-        ("/api/v1/projects?x=" + "a" * 70_000, "", b"414 URI Too Long"),
-        ("/api/v1/projects?x=" + "a" * 9_000, "", b"414 URI Too Long"),
+        ("/api/v1/projects?x=" + "a" * 70_000, "", b"414"),
+        ("/api/v1/projects?x=" + "a" * 9_000, "", b"414"),
         (
             "/api/v1/projects",
             "X-Big: " + "a" * 70_000 + "\r\n",
-            b"431 Request Header Fields Too Large",
+            b"431",
         ),
         (
             "/api/v1/projects",
             "".join(f"X-{n}: {'a' * 1000}\r\n" for n in range(20)),
-            b"431 Request Header Fields Too Large",
+            b"431",
         ),
     ],
     ids=["url-70k", "url-9k", "header-70k", "headers-20k"],
@@ -235,9 +235,9 @@ def test_too_long_a_url_or_header_is_a_problem(
     request = f"GET {target} HTTP/1.1\r\nHost: taskstream\r\n{header}\r\n".encode()
     received = exchange(url, request)
     head, _, body = received.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 " + status), received[:300]
+    assert head.startswith(b"HTTP/1.1 " + status + b" "), received[:300]
     assert b"content-type: application/problem+json" in head.lower()
-    assert b'"status":' + status[:3] in body.replace(b" ", b"")
+    assert b'"status":' + status in body.replace(b" ", b"")
     assert HTTP.get(f"{url}/health").status_code == 200
 
 

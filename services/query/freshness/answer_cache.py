@@ -5,7 +5,8 @@ with it switched off. A read the gate let through (gate.py: authenticated, at a
 position the read model has reached) whose answer is kept (answers.py) is answered
 here with no database round trip and none of the framework's routing. Anything else
 (a refused read, a miss) goes on to the routes, and a 200 with an ETag they give is
-kept for the next caller of the same tenant and URL.
+kept for the next caller of the same tenant and URL. A caller that accepts gzip is
+served the kept answer's compressed bytes, compressed once (answers.py).
 
 Reads that miss the same key together share one computation, because a notice wakes
 many reads at once: the later ones wait for the first and are served its answer.
@@ -32,6 +33,7 @@ from services.query.freshness.answers import Answer, Key, ResponseCache
 from services.query.freshness.gate import ADMITTED
 from services.query.freshness.position_header import NAME as POSITION
 from services.query.freshness.watcher import PositionWatcher
+from shared.compression import accepts_gzip, compressible
 from shared.tokens import Caller
 
 _PROJECT_VIEW = re.compile(r"/api/v1/projects/([^/]+)\Z")
@@ -71,9 +73,33 @@ class AnswerCache:
             if answer is not None:
                 cache.shared += 1
         if answer is not None:
-            await _send(answer, _if_none_match(scope), position, send)
+            await self._send(key, answer, scope, position, send)
             return
         await self._compute(key, scope, receive, send)
+
+    async def _send(
+        self, key: Key, answer: Answer, scope: Scope, position: int, send: Send
+    ) -> None:
+        """The kept answer: a 304 if the caller holds it, gzipped if the caller accepts
+        it and compression would apply (GZipMiddleware passes an encoded answer on)."""
+        headers = [*answer.headers, (POSITION, str(position).encode())]
+        if_none_match = _header(scope, b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), answer.etag):
+            kept = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = answer.body
+        if accepts_gzip(_header(scope, b"accept-encoding")) and compressible(body):
+            body = self._cache.gzip(key, answer)
+            headers = [(n, v) for n, v in headers if n != b"content-length"]
+            headers += [
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(body)).encode()),
+                (b"vary", b"Accept-Encoding"),
+            ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Runs the routes, keeping their answer; reads of the same key that miss
@@ -90,22 +116,11 @@ class AnswerCache:
                 done.set_result(keeper.computed)
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            return str(value.decode("latin-1"))
+        if name == wanted:
+            return bytes(value)
     return None
-
-
-async def _send(answer: Answer, if_none_match: str | None, position: int, send: Send) -> None:
-    headers = [*answer.headers, (POSITION, str(position).encode())]
-    if if_none_match is not None and etag_matches(if_none_match, answer.etag):
-        kept = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _project_of(path: str) -> str | None:
@@ -138,7 +153,9 @@ class _Keeper:
         self.computed: Computed | None = None
 
     async def __call__(self, message: Message) -> None:
-        await self._send(message)
+        """Reads the message before passing it on: the layers outside may change it
+        (compression replaces the body)."""
+        whole = False
         if message["type"] == "http.response.start":
             if message["status"] == 200:
                 self._headers = []
@@ -152,10 +169,12 @@ class _Keeper:
                 )
         elif message["type"] == "http.response.body" and self._headers is not None:
             self._chunks.append(message.get("body", b""))
-            if not message.get("more_body", False) and self._etag:
-                answer = Answer(
-                    self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
-                )
-                self._cache.keep(self._key, answer, self._generation)
-                if self._position is not None:
-                    self.computed = Computed(answer, self._position)
+            whole = not message.get("more_body", False) and bool(self._etag)
+        await self._send(message)
+        if whole and self._headers is not None:
+            answer = Answer(
+                self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
+            )
+            self._cache.keep(self._key, answer, self._generation)
+            if self._position is not None:
+                self.computed = Computed(answer, self._position)
