@@ -19,7 +19,6 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from shared.problems import MEDIA_TYPE, problem_body
 
-
 TITLES = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
 
