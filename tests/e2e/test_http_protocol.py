@@ -65,6 +65,10 @@ def seeded(stack: Stack) -> tuple[Tenant, dict[str, Any], int]:
     return tenant, project, position
 
 
+def read_at(url: str, headers: dict[str, str]) -> httpx.Response:
+    return read_past_503(lambda: HTTP.get(url, headers=headers), within=10)
+
+
 def is_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
@@ -275,11 +279,7 @@ def test_location_on_a_201_is_the_absolute_url_to_read_it_on_the_query_api(
         location = created.headers["location"]
         assert location == f"{stack.query_url}/api/v1/{kind}/{created.json()['id']}"
         position = created.headers["X-Event-Position"]
-        headers = {**tenant.headers, "X-Min-Position": position}
-        read = read_past_503(
-            lambda url=location, h=headers: HTTP.get(url, headers=h),  # type: ignore[misc]
-            within=10,
-        )
+        read = read_at(location, {**tenant.headers, "X-Min-Position": position})
         assert read.status_code == 200
         assert read.json()["id"] == created.json()["id"]
 
