@@ -16,6 +16,13 @@ READS = (b"private, no-cache", b"X-Tenant-Token, Authorization")
 WRITES = (b"no-store", b"")
 
 
+def as_headers(caching: tuple[bytes, bytes]) -> dict[str, str]:
+    """For an answer given outside CacheHeaders (a refused body)."""
+    cache_control, vary = caching
+    headers = {"Cache-Control": cache_control.decode()}
+    return headers | ({"Vary": vary.decode()} if vary else {})
+
+
 class CacheHeaders:
     def __init__(self, app: ASGIApp, *, cache_control: bytes, vary: bytes) -> None:
         self.app = app

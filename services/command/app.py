@@ -29,7 +29,7 @@ from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.problem_documents import document_problems
 from shared.problem_handlers import install_problem_handlers
-from shared.protocol_layers import add_protocol_layers
+from shared.protocol_layers import add_answer_layers, add_edge_layers
 from shared.routes import add_routes
 from shared.settings import Settings
 from shared.telemetry import fastapi_telemetry
@@ -97,7 +97,8 @@ def create_app(settings: Settings) -> FastAPI:
         metrics_router(command_metrics.gather),
     )
     limit_bodies(app, settings)
-    add_protocol_layers(app, settings, WRITES)
+    add_answer_layers(app, WRITES)
+    add_edge_layers(app, settings)
     return app
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import socket
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from services.dev.postgres import EmbeddedPostgres
 from shared.database import DatabaseAddress
 from tests.e2e.client import HTTP, Tenant, read_past_503
 from tests.e2e.conftest import Stack, stack_of_its_own
+from tests.support import until
 
 pytestmark = pytest.mark.e2e
 ORIGIN = "http://localhost:5173"
@@ -67,6 +69,12 @@ def seeded(stack: Stack) -> tuple[Tenant, dict[str, Any], int]:
 
 def read_at(url: str, headers: dict[str, str]) -> httpx.Response:
     return read_past_503(lambda: HTTP.get(url, headers=headers), within=10)
+
+
+def fresh(url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes] | None:
+    """A GET's raw answer, unless a 503 for a position not reached yet."""
+    answer = raw("GET", url, headers)
+    return None if answer[0].status_code == 503 else answer
 
 
 def is_problem(answer: httpx.Response, status: int) -> dict[str, Any]:
@@ -409,6 +417,24 @@ def test_a_large_answer_is_gzipped_when_accepted_and_the_cache_keeps_both_forms(
             "authorization",
             "accept-encoding",
         ]
+    changed = tenant.command("POST", f"/projects/{project['id']}/tasks", json={"title": "new"})
+    at = {**tenant.headers, "X-Min-Position": changed.headers["X-Event-Position"]}
+    first = read_at(view, {**at, "Accept-Encoding": "identity"})  # waits for the projection
+    for encoding in ("gzip", "identity"):  # misses: the change's notice dropped the view
+        patched = tenant.command(
+            "PATCH", f"/projects/{project['id']}", json={"description": encoding}
+        )
+        wanted = {"X-Min-Position": patched.headers["X-Event-Position"]}
+        headers = {**tenant.headers, **wanted, "Accept-Encoding": encoding}
+        answer, body = until(partial(fresh, view, headers), within=10)
+        assert int(answer.headers["content-length"]) == len(body)
+        assert answer.status_code == 200
+        assert answer.headers.get("content-encoding") == (
+            None if encoding == "identity" else "gzip"
+        )
+        plain_body = gzip.decompress(body) if encoding == "gzip" else body
+        assert plain_body.startswith(b"{") and len(plain_body) >= len(first.content)
+        assert encoding.encode() in plain_body
     small = raw("GET", f"{stack.query_url}/health", {"Accept-Encoding": "gzip"})[0]
     assert "content-encoding" not in small.headers
 

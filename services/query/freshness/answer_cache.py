@@ -33,7 +33,7 @@ from services.query.freshness.answers import Answer, Key, ResponseCache
 from services.query.freshness.gate import ADMITTED
 from services.query.freshness.position_header import NAME as POSITION
 from services.query.freshness.watcher import PositionWatcher
-from shared.compression import accepts_gzip, compressible
+from shared.compression import accepts_gzip, compressible, gzipped
 from shared.tokens import Caller
 
 _PROJECT_VIEW = re.compile(r"/api/v1/projects/([^/]+)\Z")
@@ -92,12 +92,7 @@ class AnswerCache:
         body = answer.body
         if accepts_gzip(_header(scope, b"accept-encoding")) and compressible(body):
             body = self._cache.gzip(key, answer)
-            headers = [(n, v) for n, v in headers if n != b"content-length"]
-            headers += [
-                (b"content-encoding", b"gzip"),
-                (b"content-length", str(len(body)).encode()),
-                (b"vary", b"Accept-Encoding"),
-            ]
+            headers = _gzip_form(headers, body)
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -107,13 +102,22 @@ class AnswerCache:
         done: asyncio.Future[Computed | None] | None = None
         if key not in self._computing:
             done = self._computing[key] = asyncio.get_running_loop().create_future()
-        keeper = _Keeper(self._cache, key, scope["path"], send)
+        gzip = accepts_gzip(_header(scope, b"accept-encoding"))
+        keeper = _Keeper(self._cache, key, scope["path"], send, gzip)
+        plain = [(n, v) for n, v in scope["headers"] if n != b"accept-encoding"]
         try:
-            await self.app(scope, receive, keeper)
+            await self.app({**scope, "headers": plain}, receive, keeper)
         finally:
             if done is not None:
                 del self._computing[key]
                 done.set_result(keeper.computed)
+
+
+def _gzip_form(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of a plain answer for its gzipped `body`; its Vary already names
+    Accept-Encoding (GZipMiddleware, inside, adds it to every compressible answer)."""
+    kept = [(n, v) for n, v in headers if n != b"content-length"]
+    return [*kept, (b"content-encoding", b"gzip"), (b"content-length", str(len(body)).encode())]
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes | None:
@@ -138,13 +142,17 @@ def _project_of(path: str) -> str | None:
 class _Keeper:
     """Passes the routes' answer on, and keeps it if it is a whole 200 with an ETag
     and no notice arrived while it was computed. Kept or not, such an answer is
-    `computed`, for the reads that waited for it."""
+    `computed`, for the reads that waited for it. The routes answer plain (the request
+    goes in without Accept-Encoding); for a caller that accepts gzip, a compressible
+    answer is compressed here, once, and kept compressed beside its plain body."""
 
-    def __init__(self, cache: ResponseCache, key: Key, path: str, send: Send) -> None:
+    def __init__(self, cache: ResponseCache, key: Key, path: str, send: Send, gzip: bool) -> None:
         self._cache = cache
         self._key = key
         self._generation = cache.generation
         self._send = send
+        self._gzip = gzip
+        self._held: Message | None = None
         self._headers: list[tuple[bytes, bytes]] | None = None
         self._etag = ""
         self._chunks: list[bytes] = []
@@ -153,28 +161,43 @@ class _Keeper:
         self.computed: Computed | None = None
 
     async def __call__(self, message: Message) -> None:
-        """Reads the message before passing it on: the layers outside may change it
-        (compression replaces the body)."""
-        whole = False
-        if message["type"] == "http.response.start":
-            if message["status"] == 200:
-                self._headers = []
-                for name, value in message["headers"]:
-                    if name.lower() == POSITION:
-                        self._position = int(value)
-                    else:
-                        self._headers.append((name, value))
-                self._etag = next(
-                    (v.decode() for n, v in self._headers if n.lower() == b"etag"), ""
-                )
-        elif message["type"] == "http.response.body" and self._headers is not None:
-            self._chunks.append(message.get("body", b""))
-            whole = not message.get("more_body", False) and bool(self._etag)
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            self._headers = []
+            for name, value in message["headers"]:
+                if name.lower() == POSITION:
+                    self._position = int(value)
+                else:
+                    self._headers.append((name, value))
+            self._etag = next((v.decode() for n, v in self._headers if n.lower() == b"etag"), "")
+            if self._gzip:
+                self._held = message
+                return
+        if message["type"] != "http.response.body" or self._headers is None:
+            await self._send(message)
+            return
+        self._chunks.append(message.get("body", b""))
+        if message.get("more_body", False) or not self._etag:
+            await self._flush(message)
+            return
+        answer = Answer(
+            self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
+        )
+        held = self._held
+        if held is not None and len(self._chunks) == 1 and compressible(answer.body):
+            self._held = None
+            answer.gzipped = gzipped(answer.body)
+            held["headers"] = _gzip_form(held["headers"], answer.gzipped)
+            await self._send(held)
+            await self._send({**message, "body": answer.gzipped})
+        else:
+            await self._flush(message)
+        self._cache.keep(self._key, answer, self._generation)
+        if self._position is not None:
+            self.computed = Computed(answer, self._position)
+
+    async def _flush(self, message: Message) -> None:
+        """`message`, after the start held back for compression, if any."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            await self._send(held)
         await self._send(message)
-        if whole and self._headers is not None:
-            answer = Answer(
-                self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
-            )
-            self._cache.keep(self._key, answer, self._generation)
-            if self._position is not None:
-                self.computed = Computed(answer, self._position)
