@@ -132,18 +132,25 @@ def nested_view_rate(workdir: Path, seconds: float, fast_paths_off: str) -> floa
 async def _reads(
     stack: BenchStack, tenant: UUID, project: str, seconds: float, served: str
 ) -> list[tuple[str, Result]]:
+    view = f"/api/v1/projects/{project}"
     return [
-        (name, await _load(stack, tenant, path, seconds, name))
-        for name, path in (
-            (f"nested view, {served}", f"/api/v1/projects/{project}"),
-            (f"task page, {served}", f"/api/v1/tasks?project_id={project}&limit=50"),
+        (name, await _load(stack, tenant, path, seconds, name, gzip))
+        for name, path, gzip in (
+            (f"nested view, {served}", view, False),
+            (f"nested view, {served}, gzip requested", view, True),
+            (f"task page, {served}", f"/api/v1/tasks?project_id={project}&limit=50", False),
         )
     ]
 
 
-async def _load(stack: BenchStack, tenant: UUID, path: str, seconds: float, name: str) -> Result:
-    """GETs of `path` at CONNECTIONS, after a warm-up at 16."""
+async def _load(
+    stack: BenchStack, tenant: UUID, path: str, seconds: float, name: str, gzip: bool = False
+) -> Result:
+    """GETs of `path` at CONNECTIONS, after a warm-up at 16; with `gzip`, asking for a
+    compressed answer (Accept-Encoding: gzip)."""
     headers = {"X-Tenant-Token": issue_token(stack.secret, tenant, 3600, "bench")}
+    if gzip:
+        headers["Accept-Encoding"] = "gzip"
     host, port, raw = http_request("GET", f"{stack.query_url}{path}", headers)
 
     def request(_: int) -> bytes:

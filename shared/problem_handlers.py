@@ -1,5 +1,11 @@
 """Every error a request can raise, answered as a problem: ours as they are, FastAPI's
-and Starlette's translated, a lost database as 503, anything else as a logged 500."""
+and Starlette's translated, a lost database as 503, anything else as a logged 500.
+
+Two of FastAPI's answers are made to say what RFC 9110 asks: a body FastAPI could not
+read as JSON because it was not sent as JSON is a 415 naming the media type to send
+(FastAPI reports it as a 422 about the body), and a 405's Allow lists every method of
+the path (FastAPI's names only the methods of the one route it tried).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.problems import Problem, problem_response
 
@@ -24,8 +31,12 @@ async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc)
 
 
-async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if not _is_json(request.headers.get("content-type")) and any(
+        tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors()
+    ):
+        return problem_response(_not_json(request))
     errors = [
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
         for e in exc.errors()
@@ -38,12 +49,53 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_http(_: Request, exc: Exception) -> JSONResponse:
+def _is_json(content_type: str | None) -> bool:
+    """FastAPI's own rule for a body it parses as JSON."""
+    if content_type is None:
+        return False
+    media_type = content_type.partition(";")[0].strip().lower()
+    main, _, sub = media_type.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def _not_json(request: Request) -> Problem:
+    sent = request.headers.get("content-type")
+    what = "no Content-Type" if sent is None else f"Content-Type {sent}"
+    accepts = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}.get(request.method)
+    return Problem(
+        415,
+        "Unsupported Media Type",
+        f"the body must be JSON, sent with Content-Type: application/json (it came with {what})",
+        headers={accepts: "application/json"} if accepts else None,
+    )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route of the app takes on this path; HEAD wherever GET is
+    (shared/head_requests.py answers it)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(1, "HEAD")
+    return ", ".join(allowed)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = HTTPStatus(exc.status_code).phrase
-    return problem_response(
-        Problem(exc.status_code, title, str(exc.detail), headers=exc.headers or None)
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
+    return problem_response(Problem(exc.status_code, title, str(exc.detail), headers=headers))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

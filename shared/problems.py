@@ -33,13 +33,17 @@ class Problem(Exception):
         self.errors = list(errors) if errors is not None else None
 
 
-def problem_response(problem: Problem) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": f"https://taskstream.dev/problems/{problem.status}",
-        "title": problem.title,
-        "status": problem.status,
-        "detail": problem.detail,
+def problem_body(status: int, title: str, detail: str) -> dict[str, Any]:
+    return {
+        "type": f"https://taskstream.dev/problems/{status}",
+        "title": title,
+        "status": status,
+        "detail": detail,
     }
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    body = problem_body(problem.status, problem.title, problem.detail)
     if problem.errors is not None:
         body["errors"] = problem.errors
     return JSONResponse(

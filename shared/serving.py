@@ -29,6 +29,7 @@ import uvicorn
 
 from shared import logs
 from shared.heap import freeze_startup_heap
+from shared.http_protocol import limited_protocol
 from shared.lifetime import end_with_parent
 from shared.metrics_directory import summed_across_processes
 from shared.port_claims import claim_port, port_setting
@@ -97,7 +98,7 @@ def _worker(factory: str, settings: Settings, port: int, service: str) -> None:
     create_app: Callable[[Settings], Any] = getattr(importlib.import_module(module), name)
     config = uvicorn.Config(
         create_app(settings),
-        http="httptools",
+        http=limited_protocol(settings.max_url_bytes, settings.max_header_bytes),
         loop="uvloop",
         log_config=None,
         access_log=False,

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     # with a standby looking every second, publishing resumes within about 11 s.
     relay_lease_seconds: float = Field(default=10.0, ge=1, le=60)
     fast_paths_off: str = ""
+    query_public_url: str = ""
+    """Where clients read what the command API creates (its 201s' Location); empty:
+    http://<host>:<query port>."""
+    cors_origins: str = ""
+    """Browser origins allowed to call the APIs, comma-separated; a port may be `*`
+    (http://localhost:*); `*` alone allows any origin; empty turns CORS off."""
+    max_url_bytes: int = Field(default=8192, ge=256, le=65535)
+    max_header_bytes: int = Field(default=16384, ge=1024, le=2**20)
 
     @field_validator("fast_paths_off")
     @classmethod
@@ -54,6 +62,10 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: str | None) -> str | None:
         return value or None
+
+    def public_query_url(self) -> str:
+        """TASKSTREAM_QUERY_PUBLIC_URL without a trailing slash, or its default."""
+        return (self.query_public_url or f"http://{self.host}:{self.query_port}").rstrip("/")
 
     def require_database_url(self) -> str:
         if not self.database_url:

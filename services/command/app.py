@@ -22,12 +22,14 @@ from services.command.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
+from shared.cache_headers import WRITES
 from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
 from shared.metrics import metrics_router
 from shared.openapi_document import complete_document
 from shared.problem_handlers import install_problem_handlers
+from shared.protocol_layers import add_answer_layers, add_edge_layers
 from shared.request_metrics import RequestMetrics
 from shared.routes import add_routes
 from shared.settings import Settings
@@ -75,11 +77,13 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         lifespan=lifespan,
         telemetry=fastapi_telemetry(),
+        redirect_slashes=False,
         description="Writes: every successful command records events and answers "
         "X-Event-Position for read-your-writes on the query API.",
     )
     app.state.tokens = TokenCache(TokenRules.of(settings))
     app.state.nats_stream = settings.nats_stream
+    app.state.query_url = settings.public_query_url()
     install_problem_handlers(app)
     complete_document(app)
     install_domain_errors(app)
@@ -94,6 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
         metrics_router(command_metrics.gather),
     )
     limit_bodies(app, settings)
+    add_answer_layers(app, WRITES)
+    add_edge_layers(app, settings)
+    # Outermost, so that every answer counts, HEAD as HEAD.
     app.add_middleware(RequestMetrics, service="command", routes=app.router.routes)
     return app
 

@@ -33,6 +33,8 @@ class Call:
     if_match: IfMatch | None
     idempotency_key: str | None
     path: str
+    query_url: str
+    """Where what this call creates is read (its Location)."""
 
     def keyed(self, body: Any) -> KeyedRequest | None:
         """The Idempotency-Key request for a POST with this body, if a key was sent."""
@@ -51,6 +53,7 @@ async def command_call(request: Request) -> Call:
         if_match=parse_if_match(request.headers.get("if-match")),
         idempotency_key=request.headers.get("idempotency-key"),
         path=request.scope["path"],
+        query_url=state.query_url,
     )
 
 

@@ -1,5 +1,6 @@
 """From a decision to the HTTP answer: status, JSON body (a resource of
-shared/resources.py, as the query API shows it), ETag and Location."""
+shared/resources.py, as the query API shows it), ETag and Location: the absolute URL
+of the created resource on the query API (`query_url`), the one API that reads it."""
 
 from __future__ import annotations
 
@@ -57,12 +58,16 @@ def tag_out(tag: Tag) -> resources.Tag:
     )
 
 
-def created_project(decision: Decision[Any]) -> Answer:
+def _location(query_url: str, kind: str, id: object) -> dict[str, str]:
+    return {"Location": f"{query_url}/api/v1/{kind}/{id}"}
+
+
+def created_project(query_url: str, decision: Decision[Any]) -> Answer:
     project: Project = decision.aggregate
     body = (
         resources.ProjectWithTasks(**_project_fields(project), tasks=[]).model_dump_json().encode()
     )
-    headers = _etag(project.version) | {"Location": f"/api/v1/projects/{project.id}"}
+    headers = _etag(project.version) | _location(query_url, "projects", project.id)
     return Answer(201, body, headers)
 
 
@@ -71,10 +76,10 @@ def updated_project(decision: Decision[Any]) -> Answer:
     return Answer(200, project_out(project).model_dump_json().encode(), _etag(project.version))
 
 
-def created_task(decision: Decision[Any]) -> Answer:
+def created_task(query_url: str, decision: Decision[Any]) -> Answer:
     task: Task = decision.aggregate
     body = task_out(task, decision.tags).model_dump_json().encode()
-    return Answer(201, body, _etag(task.version) | {"Location": f"/api/v1/tasks/{task.id}"})
+    return Answer(201, body, _etag(task.version) | _location(query_url, "tasks", task.id))
 
 
 def updated_task(decision: Decision[Any]) -> Answer:
@@ -83,10 +88,10 @@ def updated_task(decision: Decision[Any]) -> Answer:
     return Answer(200, body, _etag(task.version))
 
 
-def created_tag(decision: Decision[Any]) -> Answer:
+def created_tag(query_url: str, decision: Decision[Any]) -> Answer:
     tag: Tag = decision.aggregate
     body = tag_out(tag).model_dump_json().encode()
-    return Answer(201, body, _etag(tag.version) | {"Location": f"/api/v1/tags/{tag.id}"})
+    return Answer(201, body, _etag(tag.version) | _location(query_url, "tags", tag.id))
 
 
 def updated_tag(decision: Decision[Any]) -> Answer:

@@ -35,6 +35,8 @@ DATABASE = "taskstream"
 SERVICES = ("command", "projector", "query")
 # How long the banner waits for the APIs to answer (a first start also builds caches).
 READY_TIMEOUT = 60.0
+# A front end served by a dev server on this machine, on any port, may call both APIs.
+DEV_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 
 
 def run_dev_stack(settings: Settings) -> int:
@@ -52,7 +54,13 @@ def run_dev_stack(settings: Settings) -> int:
         database_url = settings.database_url or servers.enter_context(_postgres(data_dir))
         nats_url = settings.nats_url or servers.enter_context(_nats(data_dir))
         migrate.upgrade(database_url)
-        env = service_environment(database_url=database_url, nats_url=nats_url, jwt_secret=secret)
+        env = service_environment(
+            database_url=database_url,
+            nats_url=nats_url,
+            jwt_secret=secret,
+            query_public_url=settings.public_query_url(),
+            cors_origins=settings.cors_origins or DEV_ORIGINS,
+        )
         with _children(env) as children:
             apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
             ready = _wait_until_answering(apis, children, lambda: stop.received is not None)

@@ -1,8 +1,10 @@
 """Composition root of the query service.
 
-A read goes through BodyLimits, then the gate (authentication and X-Min-Position),
-then the answer cache when FastPath.ANSWER_CACHE is on, then the routes; reads of one
-object share statements when FastPath.BATCHED_READS is on.
+A read goes through the edge layers (HEAD, CORS: shared/protocol_layers.py),
+BodyLimits, then the gate (authentication and X-Min-Position),
+then the answer cache when FastPath.ANSWER_CACHE is on, then the answer layers
+(Cache-Control and Vary, gzip), whose work the cache keeps, then the routes; reads of
+one object share statements when FastPath.BATCHED_READS is on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.query.routes import projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
+from shared.cache_headers import READS, as_headers
 from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.health import Probes, health_router
@@ -31,6 +34,7 @@ from shared.metrics import metrics_router
 from shared.openapi_document import complete_document
 from shared.openapi_headers import ANSWERED_BY_QUERY
 from shared.problem_handlers import install_problem_handlers
+from shared.protocol_layers import add_answer_layers, add_edge_layers
 from shared.request_metrics import RequestMetrics
 from shared.routes import add_routes
 from shared.settings import Settings
@@ -68,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         lifespan=lifespan,
         telemetry=fastapi_telemetry(),
+        redirect_slashes=False,
         description="Reads from the projected read model. Send X-Min-Position (from a "
         "command's X-Event-Position) to read your own writes.",
     )
@@ -88,13 +93,17 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Each middleware added wraps those before it.
     app.add_middleware(PositionHeader)
+    add_answer_layers(app, READS)
     if cache is not None:
         app.add_middleware(AnswerCache, cache=cache, watcher=watcher)
+    caching = as_headers(READS)
     tokens = TokenCache(TokenRules.of(settings))
     app.add_middleware(
         ReadGate, tokens=tokens, watcher=watcher, bound=settings.min_position_wait_seconds
     )
-    # Outermost: every body is read before a cached read answers.
-    limit_bodies(app, settings, answer_headers=position_header)
+    # Every body is read before a cached read answers; only HEAD, CORS and the request
+    # metrics are outside.
+    limit_bodies(app, settings, answer_headers=lambda scope: position_header(scope) | caching)
+    add_edge_layers(app, settings)
     app.add_middleware(RequestMetrics, service="query", routes=app.router.routes)
     return app

@@ -222,6 +222,7 @@ def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) 
             "jwt_secret": JWT_SECRET,
             "command_port": command_port,
             "query_port": query_port,
+            "query_public_url": f"http://127.0.0.1:{query_port}",
             "min_position_wait_seconds": 1,
             **settings,
         }

@@ -23,7 +23,7 @@ def test_project_lifecycle_with_etags_and_positions(alice: Tenant) -> None:
     assert created.status_code == 201
     project = created.json()
     assert (project["name"], project["tasks"], created.headers["ETag"]) == ("Launch", [], '"1"')
-    assert created.headers["Location"] == f"/api/v1/projects/{project['id']}"
+    assert created.headers["Location"] == f"{alice.stack.query_url}/api/v1/projects/{project['id']}"
 
     renamed = alice.command("PATCH", f"/projects/{project['id']}", json={"name": "Go live"})
     assert renamed.status_code == 200

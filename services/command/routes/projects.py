@@ -33,7 +33,9 @@ router = APIRouter(
 async def create_project(body: CreateProject, call: CallDep) -> Response:
     decide = partial(call.app.create_project, call.ctx, uuid4(), body.name, body.description)
     keyed = call.keyed(body.model_dump(mode="json"))
-    return await call.commands.run(decide, rendering.created_project, loads=False, keyed=keyed)
+    return await call.commands.run(
+        decide, partial(rendering.created_project, call.query_url), loads=False, keyed=keyed
+    )
 
 
 @router.patch(

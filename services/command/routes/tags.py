@@ -28,7 +28,9 @@ async def create_tag(body: CreateTag, call: CallDep) -> Response:
     """409 when the tenant already has a tag of that name, ignoring case."""
     decide = partial(call.app.create_tag, call.ctx, uuid4(), body.name, body.color)
     keyed = call.keyed(body.model_dump(mode="json"))
-    return await call.commands.run(decide, rendering.created_tag, loads=False, keyed=keyed)
+    return await call.commands.run(
+        decide, partial(rendering.created_tag, call.query_url), loads=False, keyed=keyed
+    )
 
 
 @router.patch("/tags/{tag_id}", response_model=Tag, responses=UPDATES, openapi_extra=VERSIONED)

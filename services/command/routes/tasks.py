@@ -43,7 +43,9 @@ async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Resp
         body.tag_ids,
     )
     keyed = call.keyed(body.model_dump(mode="json"))
-    return await call.commands.run(decide, rendering.created_task, keyed=keyed)
+    return await call.commands.run(
+        decide, partial(rendering.created_task, call.query_url), keyed=keyed
+    )
 
 
 @router.patch("/tasks/{task_id}", response_model=Task, responses=UPDATES, openapi_extra=VERSIONED)

@@ -5,7 +5,8 @@ with it switched off. A read the gate let through (gate.py: authenticated, at a
 position the read model has reached) whose answer is kept (answers.py) is answered
 here with no database round trip and none of the framework's routing. Anything else
 (a refused read, a miss) goes on to the routes, and a 200 with an ETag they give is
-kept for the next caller of the same tenant and URL.
+kept for the next caller of the same tenant and URL. A caller that accepts gzip is
+served the kept answer's compressed bytes, compressed once (answers.py).
 
 Reads that miss the same key together share one computation, because a notice wakes
 many reads at once: the later ones wait for the first and are served its answer.
@@ -33,6 +34,7 @@ from services.query.freshness.gate import ADMITTED
 from services.query.freshness.position_header import NAME as POSITION
 from services.query.freshness.watcher import PositionWatcher
 from services.query.metrics import CACHE_SHARED
+from shared.compression import accepts_gzip, compressible, gzipped
 from shared.tokens import Caller
 
 _PROJECT_VIEW = re.compile(r"/api/v1/projects/([^/]+)\Z")
@@ -73,9 +75,28 @@ class AnswerCache:
                 cache.shared += 1
                 CACHE_SHARED.inc()
         if answer is not None:
-            await _send(answer, _if_none_match(scope), position, send)
+            await self._send(key, answer, scope, position, send)
             return
         await self._compute(key, scope, receive, send)
+
+    async def _send(
+        self, key: Key, answer: Answer, scope: Scope, position: int, send: Send
+    ) -> None:
+        """The kept answer: a 304 if the caller holds it, gzipped if the caller accepts
+        it and compression would apply (GZipMiddleware passes an encoded answer on)."""
+        headers = [*answer.headers, (POSITION, str(position).encode())]
+        if_none_match = _header(scope, b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), answer.etag):
+            kept = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = answer.body
+        if accepts_gzip(_header(scope, b"accept-encoding")) and compressible(body):
+            body = self._cache.gzip(key, answer)
+            headers = _gzip_form(headers, body)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Runs the routes, keeping their answer; reads of the same key that miss
@@ -83,31 +104,29 @@ class AnswerCache:
         done: asyncio.Future[Computed | None] | None = None
         if key not in self._computing:
             done = self._computing[key] = asyncio.get_running_loop().create_future()
-        keeper = _Keeper(self._cache, key, scope["path"], send)
+        gzip = accepts_gzip(_header(scope, b"accept-encoding"))
+        keeper = _Keeper(self._cache, key, scope["path"], send, gzip)
+        plain = [(n, v) for n, v in scope["headers"] if n != b"accept-encoding"]
         try:
-            await self.app(scope, receive, keeper)
+            await self.app({**scope, "headers": plain}, receive, keeper)
         finally:
             if done is not None:
                 del self._computing[key]
                 done.set_result(keeper.computed)
 
 
-def _if_none_match(scope: Scope) -> str | None:
+def _gzip_form(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of a plain answer for its gzipped `body`; its Vary already names
+    Accept-Encoding (GZipMiddleware, inside, adds it to every compressible answer)."""
+    kept = [(n, v) for n, v in headers if n != b"content-length"]
+    return [*kept, (b"content-encoding", b"gzip"), (b"content-length", str(len(body)).encode())]
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            return str(value.decode("latin-1"))
+        if name == wanted:
+            return bytes(value)
     return None
-
-
-async def _send(answer: Answer, if_none_match: str | None, position: int, send: Send) -> None:
-    headers = [*answer.headers, (POSITION, str(position).encode())]
-    if if_none_match is not None and etag_matches(if_none_match, answer.etag):
-        kept = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
-        await send({"type": "http.response.start", "status": 304, "headers": kept})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _project_of(path: str) -> str | None:
@@ -125,13 +144,17 @@ def _project_of(path: str) -> str | None:
 class _Keeper:
     """Passes the routes' answer on, and keeps it if it is a whole 200 with an ETag
     and no notice arrived while it was computed. Kept or not, such an answer is
-    `computed`, for the reads that waited for it."""
+    `computed`, for the reads that waited for it. The routes answer plain (the request
+    goes in without Accept-Encoding); for a caller that accepts gzip, a compressible
+    answer is compressed here, once, and kept compressed beside its plain body."""
 
-    def __init__(self, cache: ResponseCache, key: Key, path: str, send: Send) -> None:
+    def __init__(self, cache: ResponseCache, key: Key, path: str, send: Send, gzip: bool) -> None:
         self._cache = cache
         self._key = key
         self._generation = cache.generation
         self._send = send
+        self._gzip = gzip
+        self._held: Message | None = None
         self._headers: list[tuple[bytes, bytes]] | None = None
         self._etag = ""
         self._chunks: list[bytes] = []
@@ -140,24 +163,43 @@ class _Keeper:
         self.computed: Computed | None = None
 
     async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            self._headers = []
+            for name, value in message["headers"]:
+                if name.lower() == POSITION:
+                    self._position = int(value)
+                else:
+                    self._headers.append((name, value))
+            self._etag = next((v.decode() for n, v in self._headers if n.lower() == b"etag"), "")
+            if self._gzip:
+                self._held = message
+                return
+        if message["type"] != "http.response.body" or self._headers is None:
+            await self._send(message)
+            return
+        self._chunks.append(message.get("body", b""))
+        if message.get("more_body", False) or not self._etag:
+            await self._flush(message)
+            return
+        answer = Answer(
+            self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
+        )
+        held = self._held
+        if held is not None and len(self._chunks) == 1 and compressible(answer.body):
+            self._held = None
+            answer.gzipped = gzipped(answer.body)
+            held["headers"] = _gzip_form(held["headers"], answer.gzipped)
+            await self._send(held)
+            await self._send({**message, "body": answer.gzipped})
+        else:
+            await self._flush(message)
+        self._cache.keep(self._key, answer, self._generation)
+        if self._position is not None:
+            self.computed = Computed(answer, self._position)
+
+    async def _flush(self, message: Message) -> None:
+        """`message`, after the start held back for compression, if any."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            await self._send(held)
         await self._send(message)
-        if message["type"] == "http.response.start":
-            if message["status"] == 200:
-                self._headers = []
-                for name, value in message["headers"]:
-                    if name.lower() == POSITION:
-                        self._position = int(value)
-                    else:
-                        self._headers.append((name, value))
-                self._etag = next(
-                    (v.decode() for n, v in self._headers if n.lower() == b"etag"), ""
-                )
-        elif message["type"] == "http.response.body" and self._headers is not None:
-            self._chunks.append(message.get("body", b""))
-            if not message.get("more_body", False) and self._etag:
-                answer = Answer(
-                    self._headers, b"".join(self._chunks), self._etag, self._key[0], self._project
-                )
-                self._cache.keep(self._key, answer, self._generation)
-                if self._position is not None:
-                    self.computed = Computed(answer, self._position)

@@ -12,6 +12,9 @@ Two rules keep that true:
   the notice announced, which has already dropped what it replaced.
 - Without a live LISTEN connection notices can be missed, so nothing is served or
   kept until the watcher is listening again, and then the cache starts empty.
+
+An answer keeps its body gzipped beside it once a caller that accepts gzip asked for
+it (shared/compression.py), counted in the cache's size.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from services.query.metrics import CACHE_HITS, CACHE_MISSES
+from shared.compression import gzipped
 from shared.projection_notice import ProjectionNotice
 
 Key = tuple[str, str, bytes]
 """(tenant, path, query string)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Answer:
     headers: list[tuple[bytes, bytes]]
     body: bytes
@@ -34,10 +38,12 @@ class Answer:
     tenant: str
     project: str | None
     """The project whose nested view this is; None for a tenant-wide read."""
+    gzipped: bytes | None = None
+    """The body gzipped, once a caller that accepts gzip asked for it (`ResponseCache.gzip`)."""
 
     @property
     def size(self) -> int:
-        return len(self.body) + 200
+        return len(self.body) + len(self.gzipped or b"") + 200
 
 
 class ResponseCache:
@@ -78,6 +84,15 @@ class ResponseCache:
         if answer is not None:
             self._answers.move_to_end(key)
         return answer
+
+    def gzip(self, key: Key, answer: Answer) -> bytes:
+        """The answer's body gzipped: compressed on the first call, kept beside the body
+        after that, so a hit that asks for gzip costs no compression."""
+        if answer.gzipped is None:
+            answer.gzipped = gzipped(answer.body)
+            if self._answers.get(key) is answer:
+                self.bytes += len(answer.gzipped)
+        return answer.gzipped
 
     def keep(self, key: Key, answer: Answer, generation: int) -> bool:
         if not self.live or generation != self.generation or answer.size > self.max_bytes // 8:

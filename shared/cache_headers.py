@@ -1,0 +1,54 @@
+"""What caches may do with an answer, said once per service for every answer it gives.
+
+The query API's answers depend on the caller's token, which travels in a header a
+shared cache does not key on by default: `private, no-cache` keeps them out of shared
+caches and has a browser revalidate (its ETag makes that a 304), and `Vary` names the
+headers the answer depends on. The command API's answers are the outcome of one write
+and are never to be reused: `no-store`. An answer that already says (a route's own
+Cache-Control) is left alone; a Vary it carries (Accept-Encoding) follows ours.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+READS = (b"private, no-cache", b"X-Tenant-Token, Authorization")
+WRITES = (b"no-store", b"")
+
+
+def as_headers(caching: tuple[bytes, bytes]) -> dict[str, str]:
+    """For an answer given outside CacheHeaders (a refused body)."""
+    cache_control, vary = caching
+    headers = {"Cache-Control": cache_control.decode()}
+    return headers | ({"Vary": vary.decode()} if vary else {})
+
+
+class CacheHeaders:
+    def __init__(self, app: ASGIApp, *, cache_control: bytes, vary: bytes) -> None:
+        self.app = app
+        self._cache_control = cache_control
+        self._vary = vary
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_cache_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._added(message.get("headers", []))
+            await send(message)
+
+        await self.app(scope, receive, with_cache_headers)
+
+    def _added(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        if any(name.lower() == b"cache-control" for name, _ in headers):
+            return headers
+        kept = [(n, v) for n, v in headers if n.lower() != b"vary"]
+        vary = [v for n, v in headers if n.lower() == b"vary"]
+        if self._vary:
+            vary.insert(0, self._vary)
+        kept.append((b"cache-control", self._cache_control))
+        if vary:
+            kept.append((b"vary", b", ".join(vary)))
+        return kept
