@@ -69,7 +69,7 @@ def filter_failure(context: HookContext, failure: Failure, case: Case, response:
     `positive_data_acceptance`: schemathesis's coverage phase makes header values of
     letters and digits only, so it cannot write the quotes every entity tag has, and
     sends such a value (`0`) as if it were valid."""
-    headers = case.headers or {}
+    headers: MutableMapping[str, Any] = case.headers or {}
     unknown = any("unknown-property" in name.lower() for name in headers)
     if_match = headers.get("If-Match")
     invalid = isinstance(if_match, str) and _IF_MATCH.fullmatch(if_match) is None
