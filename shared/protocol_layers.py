@@ -23,7 +23,7 @@ def add_answer_layers(app: FastAPI, caching: tuple[bytes, bytes]) -> None:
     """Around every middleware added before; `caching` is (Cache-Control, Vary)."""
     cache_control, vary = caching
     app.add_middleware(CacheHeaders, cache_control=cache_control, vary=vary)
-    add_compression(app)
+    add_compression(app, announced=cache_control != b"no-store")
 
 
 def add_edge_layers(app: FastAPI, settings: Settings) -> None:
