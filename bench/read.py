@@ -9,6 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import uvloop
@@ -259,7 +260,8 @@ async def _lag(
                     raise RuntimeError(
                         "a 201 from the command API without X-Event-Position or Location"
                     )
-                path = "/api/v1/tags" if read == "list" else location
+                # Location is the object's absolute URL on the query API.
+                path = "/api/v1/tags" if read == "list" else urlsplit(location).path
                 reads.append(
                     asyncio.create_task(read_back(reader, turn, path, position, answered, measured))
                 )
