@@ -4,15 +4,17 @@ The query API's answers depend on the caller's token, which travels in a header 
 shared cache does not key on by default: `private, no-cache` keeps them out of shared
 caches and has a browser revalidate (its ETag makes that a 304), and `Vary` names the
 headers the answer depends on. The command API's answers are the outcome of one write
-and are never to be reused: `no-store`. An answer that already says (a route's own
-Cache-Control) is left alone; a Vary it carries (Accept-Encoding) follows ours.
+and are never to be reused: `no-store`. Every query answer names Accept-Encoding in its
+Vary too, compressed or not (shared/compression.py runs only for callers that accept
+gzip, so it cannot say so on the others). An answer that already says (a route's own
+Cache-Control) is left alone; a Vary it carries follows ours, without repeats.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-READS = (b"private, no-cache", b"X-Tenant-Token, Authorization")
+READS = (b"private, no-cache", b"X-Tenant-Token, Authorization, Accept-Encoding")
 WRITES = (b"no-store", b"")
 
 
@@ -45,10 +47,12 @@ class CacheHeaders:
         if any(name.lower() == b"cache-control" for name, _ in headers):
             return headers
         kept = [(n, v) for n, v in headers if n.lower() != b"vary"]
-        vary = [v for n, v in headers if n.lower() == b"vary"]
-        if self._vary:
-            vary.insert(0, self._vary)
+        vary: dict[bytes, bytes] = {}
+        for value in [self._vary, *(v for n, v in headers if n.lower() == b"vary")]:
+            for name in value.split(b","):
+                if name.strip():
+                    vary.setdefault(name.strip().lower(), name.strip())
         kept.append((b"cache-control", self._cache_control))
         if vary:
-            kept.append((b"vary", b", ".join(vary)))
+            kept.append((b"vary", b", ".join(vary.values())))
         return kept

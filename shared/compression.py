@@ -9,7 +9,6 @@ and serves those bytes to every later caller that accepts gzip.
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -19,24 +18,22 @@ MINIMUM_SIZE = 1024
 LEVEL = 6
 
 
-def add_compression(app: FastAPI, *, announced: bool = True) -> None:
-    """`announced`: a large answer says `Vary: Accept-Encoding` to a caller that did not
-    accept gzip too, for a cache that keeps it; without, such callers skip the layer."""
-    kind = GZipMiddleware if announced else GzipWhenAccepted
-    app.add_middleware(kind, minimum_size=MINIMUM_SIZE, compresslevel=LEVEL)
+def add_compression(app: FastAPI) -> None:
+    app.add_middleware(GzipWhenAccepted, minimum_size=MINIMUM_SIZE, compresslevel=LEVEL)
 
 
 class GzipWhenAccepted:
     """GZipMiddleware for the requests that accept gzip; the others go straight on.
 
-    For an answer it will not compress, the middleware only adds Vary to the large
-    ones, which tells nothing when no cache may keep the answer (the command API's are
-    `no-store`), and its pass costs a small command about a sixth of its time in the
-    framework."""
+    For an answer it will not compress, the middleware only adds `Vary: Accept-Encoding`
+    to the large ones, which shared/cache_headers.py says of every answer a cache may
+    keep (the query API's; the command API's are `no-store`), and that pass cost about
+    7 µs a request: a sixth of a small command's time in the framework, a tenth of a
+    nested view read from PostgreSQL."""
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int) -> None:
         self.app = app
-        self._gzip = GZipMiddleware(app, **options)
+        self._gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=compresslevel)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(

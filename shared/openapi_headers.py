@@ -47,12 +47,13 @@ RETRY_AFTER: Header = {
 CACHE_CONTROL: Header = {
     "description": "`private, no-cache`: a shared cache must not keep a tenant's answer, "
     "and a client revalidates with If-None-Match.",
-    "required": False,
+    "required": True,
     "schema": {"type": "string"},
 }
 VARY: Header = {
-    "description": "`X-Tenant-Token, Authorization`: the answer depends on the caller.",
-    "required": False,
+    "description": "`X-Tenant-Token, Authorization, Accept-Encoding`: the answer depends "
+    "on the caller and on the encodings it accepts.",
+    "required": True,
     "schema": {"type": "string"},
 }
 

@@ -117,7 +117,7 @@ class AnswerCache:
 
 def _gzip_form(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
     """The headers of a plain answer for its gzipped `body`; its Vary already names
-    Accept-Encoding (GZipMiddleware, inside, adds it to every compressible answer)."""
+    Accept-Encoding (shared/cache_headers.py, inside, says so of every answer)."""
     kept = [(n, v) for n, v in headers if n != b"content-length"]
     return [*kept, (b"content-encoding", b"gzip"), (b"content-length", str(len(body)).encode())]
 
