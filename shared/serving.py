@@ -6,10 +6,10 @@ connections across workers, each running uvicorn's own httptools protocol. A ser
 also run companion processes beside its workers (the command service's relay). Before
 any starts, the port is claimed for this service alone (shared/port_claims.py), or the
 service refuses to start; the workers' metrics are summed in a directory made for this
-start (shared/metrics_directory.py). The
-parent only supervises: it forwards SIGINT/SIGTERM and stops the others if one
-process dies. A child whose supervisor is gone is killed outright (SIGKILL): nobody
-is left to stop it if its graceful shutdown hangs.
+start (shared/metrics_directory.py). The parent only supervises: it forwards
+SIGINT/SIGTERM and stops the others if one process dies. A child whose supervisor is
+gone is killed outright (SIGKILL): nobody is left to stop it if its graceful shutdown
+hangs.
 """
 
 from __future__ import annotations
