@@ -30,6 +30,7 @@ class CacheHeaders:
         self.app = app
         self._cache_control = cache_control
         self._vary = vary
+        self._ours = [(b"cache-control", cache_control)] + ([(b"vary", vary)] if vary else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,11 +45,18 @@ class CacheHeaders:
         await self.app(scope, receive, with_cache_headers)
 
     def _added(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        if any(name.lower() == b"cache-control" for name, _ in headers):
-            return headers
+        theirs: list[bytes] = []
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == b"cache-control":
+                return headers
+            if lowered == b"vary":
+                theirs.append(value)
+        if not theirs:
+            return [*headers, *self._ours]
         kept = [(n, v) for n, v in headers if n.lower() != b"vary"]
         vary: dict[bytes, bytes] = {}
-        for value in [self._vary, *(v for n, v in headers if n.lower() == b"vary")]:
+        for value in [self._vary, *theirs]:
             for name in value.split(b","):
                 if name.strip():
                     vary.setdefault(name.strip().lower(), name.strip())

@@ -4,8 +4,9 @@ Pinned to uvicorn 0.55 and httptools 0.9 (tests/unit/test_http_protocol.py runs 
 the installed versions). Neither limits a request line or its header fields: httptools
 keeps a header's value in memory until the value ends, however long, and uvicorn
 answers a URL its parser cannot split (65,535 bytes and over) with a text/plain 400.
-This subclass counts what the parser hands it (`on_url`, `on_header`) and the bytes of
-a head still incomplete, and refuses past the limits with 414 or 431; every request
+This subclass counts the URL the parser hands it (`on_url`), the bytes of a head still
+incomplete, and a large head's fields once they are all in, and refuses past the limits
+with 414 or 431; every request
 uvicorn refuses as malformed is a 400 problem document rather than plain text. The
 connection is closed after each of these answers, as uvicorn does for its own 400.
 """
@@ -37,46 +38,52 @@ class HeadLimits(HttpToolsProtocol):
         self._refusal: tuple[int, str] | None = None
         self._in_head = True
         self._head_bytes = 0
-        self._header_bytes = 0
 
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return
+        self._head_bytes += len(data)
         super().data_received(data)
         if self._refusal is not None or not self._in_head:
             self._head_bytes = 0
             return
-        self._head_bytes += len(data)
         if self._head_bytes > self.max_url_bytes + self.max_header_bytes:
-            self._refuse(431, self._header_detail())
+            self._refuse(*self._over())
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head, self._header_bytes = True, 0
+        self._in_head = True
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if len(self.url) > self.max_url_bytes:
-            self._stop(
+            self._stop(*self._over())
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        # The bytes seen since the last head ended bound this head's fields: only a
+        # head that large has them counted.
+        if self._head_bytes > self.max_header_bytes:
+            fields = sum(len(name) + len(value) + 4 for name, value in self.headers)
+            if fields > self.max_header_bytes:
+                self._stop(431, self._header_detail())
+        super().on_headers_complete()
+
+    def _over(self) -> tuple[int, str]:
+        """The refusal for a head past a limit; the URL's, when it is the one over."""
+        if len(self.url) > self.max_url_bytes:
+            return (
                 414,
                 f"the request's URL is over the limit of {self.max_url_bytes} bytes; "
                 "send fewer or shorter query parameters",
             )
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value) + 4
-        if self._header_bytes > self.max_header_bytes:
-            self._stop(431, self._header_detail())
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
-        self._in_head = False
-        super().on_headers_complete()
+        return 431, self._header_detail()
 
     def _header_detail(self) -> str:
         return f"the request's header fields are over the limit of {self.max_header_bytes} bytes"
 
     def _stop(self, status: int, detail: str) -> None:
+        """Raised in a parser callback, which uvicorn answers with send_400_response."""
         self._refusal = (status, detail)
         raise _Refused
 

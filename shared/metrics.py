@@ -5,12 +5,15 @@ operator needs most (positions, lags, parked messages) is read from where it is 
 (the event store, the tracking row, the stream, the dead-letter table) at each scrape,
 so every worker answers the whole truth: those are `Readings`. What processes count
 themselves (requests, recorded commands, cache hits) is summed over the service's
-processes (shared/summed_metrics.py). The positions both services report are read by
+processes (shared/summed_metrics.py), requests written in batches a moment after they are
+answered (shared/tallied_metrics.py): a scrape waits that moment, so it counts every
+answer given before it arrived, on every worker. The positions both services report are read by
 shared/pipeline_positions.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +24,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from shared.openapi_document import operation_id
 from shared.summed_metrics import add_summed
+from shared.tallied_metrics import FLUSH_SECONDS
+
+SCRAPE_WAIT_SECONDS = 2 * FLUSH_SECONDS
 
 
 @dataclass
@@ -60,6 +66,7 @@ def metrics_router(gather: Callable[[Request], Awaitable[Readings]]) -> APIRoute
         },
     )
     async def metrics(request: Request) -> Response:
+        await asyncio.sleep(SCRAPE_WAIT_SECONDS)
         registry = CollectorRegistry(auto_describe=True)
         registry.register(_Collector(await gather(request)))
         add_summed(registry)

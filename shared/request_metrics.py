@@ -4,7 +4,8 @@ Outside everything else, so it counts what answers before any route runs too: th
 body limits' 413 and 408, the read gate's refusals, the answer cache's hits. Their
 path is matched against the app's route templates here (one alternation of every
 template, tried once), not taken from the router, which they never reach; a path no
-route has is `unmatched`, so ids and scanners' guesses never make a series.
+route has is `unmatched`, so ids and scanners' guesses never make a series. Each answer
+is tallied in the process and written a moment later (shared/tallied_metrics.py).
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 
-from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.summed_metrics import counter, histogram
+from shared.tallied_metrics import Tallies
 
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+KNOWN_PATHS = 1024
+"""Paths remembered with their template: the fixed ones (a list, a POST) are asked for
+again and again; paths with ids fill the rest once and are matched afresh."""
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = counter(
@@ -48,12 +52,20 @@ class RouteTemplates:
                 patterns.append(f"(?P<r{len(self._templates)}>{_ungrouped(regex)})")
                 self._templates.append(path)
         self._any = re.compile("|".join(patterns) or r"(?!)")
+        self._known: dict[str, str] = {}
 
     def of(self, path: str) -> str:
+        known = self._known.get(path)
+        if known is not None:
+            return known
         match = self._any.match(path)
         if match is None or match.lastgroup is None:
-            return UNMATCHED
-        return self._templates[int(match.lastgroup[1:])]
+            template = UNMATCHED
+        else:
+            template = self._templates[int(match.lastgroup[1:])]
+        if len(self._known) < KNOWN_PATHS:
+            self._known[path] = template
+        return template
 
 
 def _paths(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[str]:
@@ -78,9 +90,12 @@ class RequestMetrics:
         self._service = service
         self._routes = routes
         self._templates: RouteTemplates | None = None
-        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self.tallies = Tallies(BUCKETS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._flushed_at_shutdown(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -104,12 +119,19 @@ class RequestMetrics:
             self._templates = RouteTemplates(self._routes)
         method = scope["method"] if scope["method"] in METHODS else "other"
         key = (self._templates.of(scope["path"]), method, status)
-        series = self._series.get(key)
-        if series is None:
+        if not self.tallies.known(key):
             route = key[0]
-            series = self._series[key] = (
+            self.tallies.add_series(
+                key,
                 REQUESTS.labels(self._service, route, method, str(status)),
                 DURATION.labels(self._service, route, method),
             )
-        series[0].inc()
-        series[1].observe(seconds)
+        self.tallies.add(key, seconds)
+
+    def _flushed_at_shutdown(self, send: Send) -> Send:
+        async def flushing(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                self.tallies.flush()
+            await send(message)
+
+        return flushing
