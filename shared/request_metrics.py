@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.summed_metrics import counter, histogram
-from shared.tallied_metrics import Tallies
+from shared.tallied_metrics import Tallies, flush_counters
 
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -132,6 +132,7 @@ class RequestMetrics:
         async def flushing(message: Message) -> None:
             if message["type"] == "lifespan.shutdown.complete":
                 self.tallies.flush()
+                flush_counters()
             await send(message)
 
         return flushing

@@ -1,10 +1,10 @@
-"""Request counts and durations tallied in the process and written to prometheus_client's
-values in batches.
+"""Counts and durations tallied in the process and written to prometheus_client's values
+in batches: the request metrics, and counters bumped on every read (the answer cache's).
 
 In multiprocess mode each `inc` and `observe` writes a memory-mapped file under a lock:
 three writes per answer were the costliest part of counting it. Here an answer adds to
 plain numbers, and `flush` writes each series' sums once, at most FLUSH_SECONDS after
-the first answer not yet written. A histogram's sum and buckets are its children's
+the first addition not yet written. A histogram's sum and buckets are its children's
 `_sum` and `_buckets` (pinned to prometheus_client 0.26; tests/unit/test_tallied_metrics.py
 holds the result to `observe`'s on the installed version).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,41 @@ class _Tally:
     count: int = 0
     total: float = 0.0
     buckets: list[int] = field(default_factory=list)
+
+
+def _later(flush: Callable[[], None]) -> None:
+    try:
+        asyncio.get_running_loop().call_later(FLUSH_SECONDS, flush)
+    except RuntimeError:  # no loop: written at once
+        flush()
+
+
+_COUNTERS: list[TalliedCounter] = []
+
+
+def flush_counters() -> None:
+    """Writes what every TalliedCounter holds: at a worker's shutdown."""
+    for counter in _COUNTERS:
+        counter.flush()
+
+
+class TalliedCounter:
+    """A counter without labels whose increments are written together."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._pending = 0
+        _COUNTERS.append(self)
+
+    def inc(self) -> None:
+        self._pending += 1
+        if self._pending == 1:
+            _later(self.flush)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, 0
+        if pending:
+            self._counter.inc(pending)
 
 
 class Tallies:
@@ -50,10 +86,7 @@ class Tallies:
         tally.buckets[bisect_left(self._bounds, seconds)] += 1
         if not self._pending:
             self._pending = True
-            try:
-                asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
-            except RuntimeError:  # no loop: written at once
-                self.flush()
+            _later(self.flush)
 
     def flush(self) -> None:
         self._pending = False

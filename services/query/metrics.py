@@ -14,15 +14,18 @@ from shared.metrics import Readings
 from shared.pipeline_positions import store_position, stream_tail
 from shared.pools import AsyncPool
 from shared.summed_metrics import counter, gauge
+from shared.tallied_metrics import TalliedCounter
 from shared.tracking import TRACKING_NAME
 
-CACHE_HITS = counter("taskstream_query_cache_hits", "Reads answered from memory")
-CACHE_MISSES = counter(
-    "taskstream_query_cache_misses", "Cacheable reads not found in memory on arrival"
+CACHE_HITS = TalliedCounter(counter("taskstream_query_cache_hits", "Reads answered from memory"))
+CACHE_MISSES = TalliedCounter(
+    counter("taskstream_query_cache_misses", "Cacheable reads not found in memory on arrival")
 )
-CACHE_SHARED = counter(
-    "taskstream_query_cache_shared",
-    "Misses answered by the same read already in flight (the database was asked once)",
+CACHE_SHARED = TalliedCounter(
+    counter(
+        "taskstream_query_cache_shared",
+        "Misses answered by the same read already in flight (the database was asked once)",
+    )
 )
 READS_WAITING = gauge(
     "taskstream_query_reads_waiting",

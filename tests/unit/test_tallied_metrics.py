@@ -7,7 +7,7 @@ import asyncio
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from shared.tallied_metrics import FLUSH_SECONDS, Tallies
+from shared.tallied_metrics import FLUSH_SECONDS, TalliedCounter, Tallies, flush_counters
 
 BOUNDS = (0.001, 0.01, 0.1, 1.0)
 DURATIONS = (0.0005, 0.001, 0.002, 0.05, 0.05, 0.7, 3.0, 0.0)
@@ -56,3 +56,14 @@ def test_a_tally_is_written_within_the_flush_interval_without_being_asked() -> N
         return before, counter.labels("/a")._value.get()
 
     assert asyncio.run(answer_then_wait()) == (0, 1)
+
+
+def test_a_tallied_counter_writes_its_increments_together() -> None:
+    _, counter, _ = metrics()
+    tallied = TalliedCounter(counter.labels("/a"))
+    for _ in range(3):
+        tallied.inc()
+    flush_counters()
+    tallied.inc()
+    tallied.flush()
+    assert counter.labels("/a")._value.get() == 4
