@@ -203,7 +203,12 @@ def token_secret(settings: Settings) -> str:
     stored = Path(settings.data_dir) / JWT_SECRET_FILE
     if stored.is_file():
         return stored.read_text().strip()
-    return settings.require_jwt_secret()
+    raise ConfigurationError(
+        f"no secret to sign with: TASKSTREAM_JWT_SECRET is not set and {stored.resolve()} does"
+        " not exist. Set TASKSTREAM_JWT_SECRET to the services' secret, or"
+        " TASKSTREAM_DATA_DIR to the data directory of the `taskstream dev` stack whose"
+        " tokens you want (the one it was started with)"
+    )
 
 
 if __name__ == "__main__":

@@ -202,6 +202,11 @@ dev token (tenant in {settings.data_dir}/dev_tenant):
        -H 'Content-Type: application/json' -d '{{"name": "Launch"}}'
   curl -s {query}/api/v1/projects -H "X-Tenant-Token: $TOKEN"
 
+operator commands (taskstream rebuild, republish, migrate) on this stack, from another shell:
+  export TASKSTREAM_DATA_DIR={Path(settings.data_dir).resolve()}
+  export TASKSTREAM_DATABASE_URL={database_url}
+  export TASKSTREAM_NATS_URL={nats_url}
+
 Press Ctrl-C to stop.
 """,
         flush=True,
