@@ -75,7 +75,9 @@ async def test_every_published_message_validates_against_its_dataschema(stack: S
     assert {m["type"] for m in live} == set(EVENT_AGGREGATES)
     assert [m["position"] for m in messages] == [m["position"] for m in live] * 2
     envelope = schema_validator(schema(ENVELOPE))
-    validators = {urn: schema_validator(served(stack, urn)) for urn in {m["dataschema"] for m in live}}
+    validators = {
+        urn: schema_validator(served(stack, urn)) for urn in {m["dataschema"] for m in live}
+    }
     for message in messages:
         envelope.validate(message)
         assert "class_version" not in message["data"], message

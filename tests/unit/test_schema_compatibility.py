@@ -107,8 +107,10 @@ BREAKS: dict[str, tuple[Callable[[Schema], object], str]] = {
         "title: restriction maxLength removed",
     ),
     "a new required property": (
-        lambda s: props(s).update(due_on={"type": ["string", "null"], "format": "date"})
-        or s["required"].append("due_on"),
+        lambda s: (
+            props(s).update(due_on={"type": ["string", "null"], "format": "date"})
+            or s["required"].append("due_on")
+        ),
         "due_on: new required property",
     ),
     "an existing property made required": (
@@ -153,12 +155,16 @@ def add_optional(s: Schema) -> None:
 PASSES: dict[str, Callable[[Schema], object]] = {
     "nothing": lambda s: None,
     "optional properties added": add_optional,
-    "annotations changed": lambda s: s.update(title="TaskCreated", description="A task.")
-    or props(s)["title"].update(description="The task's title", examples=["Write"]),
+    "annotations changed": lambda s: (
+        s.update(title="TaskCreated", description="A task.")
+        or props(s)["title"].update(description="The task's title", examples=["Write"])
+    ),
     "a property marked deprecated": lambda s: props(s)["color"].update(deprecated=True),
-    "lists in another order": lambda s: props(s)["description"].update(type=["null", "string"])
-    or props(s)["status"]["enum"].reverse()
-    or s["required"].reverse(),
+    "lists in another order": lambda s: (
+        props(s)["description"].update(type=["null", "string"])
+        or props(s)["status"]["enum"].reverse()
+        or s["required"].reverse()
+    ),
 }
 
 
