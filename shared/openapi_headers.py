@@ -56,12 +56,32 @@ VARY: Header = {
     "required": True,
     "schema": {"type": "string"},
 }
+SCHEMA_ETAG: Header = {
+    "description": "The schema's content as an entity tag: send it as If-None-Match to "
+    "revalidate a kept copy.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+PUBLIC_CACHE_CONTROL: Header = {
+    "description": "`public, max-age=3600`: any cache may keep it for an hour; a new minor "
+    "of the major (additive) replaces it.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+VARY_ENCODING: Header = {
+    "description": "`Accept-Encoding`: the answer depends only on the encodings the caller "
+    "accepts.",
+    "required": True,
+    "schema": {"type": "string"},
+}
 
 WRITTEN = {"ETag": ETAG, "X-Event-Position": EVENT_POSITION}
 """What every successful command answers."""
 CREATED = {**WRITTEN, "Location": LOCATION, "Idempotent-Replayed": IDEMPOTENT_REPLAYED}
 READ = {"ETag": ETAG, "Cache-Control": CACHE_CONTROL, "Vary": VARY}
 """What a read of the query API answers, with its 200 and its 304."""
+SCHEMA_READ = {"ETag": SCHEMA_ETAG, "Cache-Control": PUBLIC_CACHE_CONTROL, "Vary": VARY_ENCODING}
+"""What a read of a published event schema answers, with its 200 and its 304."""
 UNAVAILABLE = {"Retry-After": RETRY_AFTER}
 ANSWERED_BY_QUERY = {"X-Projection-Position": PROJECTION_POSITION}
 """What every answer of the query API carries, problems included."""

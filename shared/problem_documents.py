@@ -49,7 +49,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def problems_as_documents(document: dict[str, Any]) -> None:
     """Every error of an API route is a problem document served as
-    application/problem+json, and every API route may answer 401 and 422."""
+    application/problem+json, every API route may answer 422, and every one that takes a
+    token 401."""
     problem = {"$ref": "#/components/schemas/ProblemDocument"}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ProblemDocument", ProblemDocument.model_json_schema())
@@ -58,7 +59,7 @@ def problems_as_documents(document: dict[str, Any]) -> None:
             continue
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for status in ("401", "422"):
+            for status in ("401", "422") if "security" in operation else ("422",):
                 responses.setdefault(status, {"description": _DESCRIPTIONS[int(status)]})
             for status, response in responses.items():
                 if int(status) >= 400:

@@ -22,7 +22,7 @@ from services.query.freshness.position_header import PositionHeader, position_he
 from services.query.freshness.watcher import PositionWatcher
 from services.query.objects import ObjectReads
 from services.query.pool import read_pool
-from services.query.routes import projects, tags, tasks
+from services.query.routes import event_schemas, projects, tags, tasks
 from shared.auth import TokenCache
 from shared.background import background
 from shared.bodies import limit_bodies
@@ -88,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         projects.router,
         tasks.router,
         tags.router,
+        event_schemas.router,
         health_router(),
         metrics_router(query_metrics.gather),
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared.event_schemas import dataschema
 from shared.events.catalog import SOURCE, SPEC_VERSION, subject_for
 from shared.timestamps import rfc3339
 
@@ -44,6 +45,7 @@ class EventEnvelope:
             "subject": str(self.aggregate_id),
             "time": rfc3339(self.time),
             "datacontenttype": "application/json",
+            "dataschema": dataschema(self.type),
             "tenantid": str(self.tenant_id),
             "position": self.position,
             "aggregateid": str(self.aggregate_id),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from uuid import uuid4
 
+import orjson
 from nats.js.api import StreamConfig
 
 from services.command.application import TaskstreamApplication
@@ -20,7 +21,7 @@ from tests.integration.relaying import (
     store_positions,
     wait_for_position,
 )
-from tests.support import eventually, running
+from tests.support import check_against_schemas, eventually, running, stream_messages
 
 TENANT = uuid4()
 
@@ -76,6 +77,9 @@ async def test_republish_from_the_start_beside_the_live_relay_does_not_stall_it(
     first_copies = sorted(set(positions), key=positions.index)
     assert first_copies == store_positions(database_url)
     assert positions.count(live) == 1
+    for event in await stream_messages(nats_url):
+        if event.subject.startswith(f"taskstream.events.{TENANT}."):
+            check_against_schemas(orjson.loads(event.data))
 
 
 async def test_republish_without_a_running_relay_publishes_and_then_hands_over(

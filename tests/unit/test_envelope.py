@@ -46,6 +46,7 @@ def test_cloudevent_has_every_attribute_of_the_contract() -> None:
         "subject": str(project_id),
         "time": "2026-01-01T00:00:00.000000Z",
         "datacontenttype": "application/json",
+        "dataschema": "urn:taskstream:schema:ProjectCreated:1",
         "tenantid": str(TENANT),
         "position": 42,
         "aggregateid": str(project_id),

@@ -27,6 +27,9 @@ SETTINGS = Settings(
 )
 EITHER_TOKEN: list[dict[str, list[str]]] = [{"TenantToken": []}, {"Bearer": []}]
 OPEN = ("/health", "/ready", "/metrics")
+SCHEMAS = "/api/v1/schemas/{event_type}/{major}"
+PUBLIC = (*OPEN, SCHEMAS)
+"""Answered without a token: the probes, and the published event schemas."""
 
 
 def _document(build: Any, off: str = "") -> dict[str, Any]:
@@ -75,7 +78,7 @@ def test_token_is_a_security_scheme_on_every_api_route_and_no_other(
     for path, method, operation in operations(document):
         names = {p["name"].lower() for p in operation.get("parameters", [])}
         assert "x-tenant-token" not in names, (path, method)
-        if path in OPEN:
+        if path in PUBLIC:
             assert "security" not in operation, (path, method)
         else:
             assert operation["security"] == EITHER_TOKEN, (path, method)
@@ -121,6 +124,23 @@ def test_every_query_answer_declares_its_headers(query: dict[str, Any]) -> None:
                 assert headers["Retry-After"]["required"] is True
         if path.startswith("/api/"):
             assert "304" in operation["responses"], path
+
+
+def test_the_event_schemas_are_documented_as_public_schema_documents(
+    query: dict[str, Any],
+) -> None:
+    operation = query["paths"][SCHEMAS]["get"]
+    responses = operation["responses"]
+    assert set(responses) == {"200", "304", "404", "422"}
+    assert list(responses["200"]["content"]) == ["application/schema+json"]
+    for status in ("200", "304"):
+        headers = responses[status]["headers"]
+        assert "public" in headers["Cache-Control"]["description"], status
+        assert "Accept-Encoding" in headers["Vary"]["description"], status
+    names = {p["name"] for p in operation["parameters"]}
+    assert names == {"event_type", "major", "If-None-Match"}
+    [major] = [p for p in operation["parameters"] if p["name"] == "major"]
+    assert (major["schema"]["type"], major["schema"]["minimum"]) == ("integer", 1)
 
 
 def test_patch_fields_that_refuse_null_are_not_nullable(command: dict[str, Any]) -> None:

@@ -73,3 +73,14 @@ async def test_a_refused_read_carries_its_problem_to_the_routes(
 @pytest.mark.parametrize(("method", "path"), [("GET", "/health"), ("POST", "/api/v1/tags")])
 async def test_what_is_not_a_read_of_the_api_passes_untouched(method: str, path: str) -> None:
     assert ADMITTED not in await through_gate(method, path)
+
+
+async def test_the_public_schemas_are_no_tenants_read() -> None:
+    """Neither authenticated nor held for X-Min-Position (a bound of 0.01 s here)."""
+    scope = await through_gate(
+        "GET",
+        "/api/v1/schemas/TaskCreated/1",
+        (b"x-tenant-token", b"forged"),
+        (b"x-min-position", b"11"),
+    )
+    assert ADMITTED not in scope

@@ -6,7 +6,8 @@ numeric headers (shared/headers.py), and the read waits, at most the configured 
 until the read model holds that position. What it found is left in the request's scope
 for the layers after it: the caller, or the problem to answer with. The routes raise
 that problem, so a refused read is answered as every other problem is, and a path no
-route takes is still a 404.
+route takes is still a 404. The published event schemas (under PUBLIC) are no tenant's
+data and wait for no position: they pass untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.problems import Problem
 from shared.tokens import Caller
 
 PREFIX = "/api/v1/"
+PUBLIC = "/api/v1/schemas/"
 ADMITTED = "taskstream.admitted"
 """The scope's key for what the gate found: a Caller, or the Problem to answer."""
 READS = frozenset({"GET", "HEAD"})
@@ -40,6 +42,7 @@ class ReadGate:
             scope["type"] == "http"
             and scope["method"] in READS
             and scope["path"].startswith(PREFIX)
+            and not scope["path"].startswith(PUBLIC)
         ):
             scope[ADMITTED] = await self._admit(Headers(scope=scope))
         await self.app(scope, receive, send)

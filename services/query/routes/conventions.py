@@ -46,6 +46,13 @@ def read_router(resource: str) -> APIRouter:
     )
 
 
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag from an earlier answer: 304 if the body is unchanged.",
+    "schema": {"type": "string"},
+}
 READ_HEADERS: dict[str, Any] = {
     "security": TOKEN_REQUIRED,
     "parameters": [
@@ -57,12 +64,6 @@ READ_HEADERS: dict[str, Any] = {
             "command's X-Event-Position); 503 with Retry-After past the wait bound.",
             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
         },
-        {
-            "name": "If-None-Match",
-            "in": "header",
-            "required": False,
-            "description": "An ETag from an earlier answer: 304 if the body is unchanged.",
-            "schema": {"type": "string"},
-        },
+        IF_NONE_MATCH,
     ],
 }
