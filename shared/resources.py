@@ -8,6 +8,7 @@ models from its aggregates, and the query API's SQL builds its JSON from their f
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -39,6 +40,8 @@ class Task(BaseModel):
     title: str
     description: str | None
     status: Status
+    due_on: date | None
+    assignee: str | None
     tags: list[TagRef]
     created_at: Timestamp
     updated_at: Timestamp

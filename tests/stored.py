@@ -21,6 +21,7 @@ from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.events.catalog import EVENT_AGGREGATES
 from shared.events.envelope import EventEnvelope
 from shared.nats import connect, ensure_stream
+from shared.stored_events.upcasting import UPCASTERS
 
 _AGGREGATES: dict[str, type[TenantAggregate]] = {"project": Project, "task": Task, "tag": Tag}
 _CLASSES: dict[str, type[Any]] = {
@@ -42,6 +43,8 @@ def stored_row(e: EventEnvelope) -> Row:
     if issubclass(cls, TenantAggregate.Created):
         state["originator_topic"] = get_topic(_AGGREGATES[aggregate])
     state |= {"tenant_id": e.tenant_id, "actor": e.actor}
+    if UPCASTERS.version(e.type) > 1:
+        state["class_version"] = UPCASTERS.version(e.type)  # `e.data` is the current shape
     for name, value in e.data.items():
         if name != f"{aggregate}_id":
             state[name] = UUID(value) if name.endswith("_id") and value is not None else value

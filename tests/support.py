@@ -173,8 +173,8 @@ def schema_validator(document: dict[str, Any]) -> Any:
 
 READ_TABLES = {
     "projects": "id, tenant_id, name, description, task_count, created_at, updated_at, version",
-    "tasks": "id, tenant_id, project_id, title, description, status, created_at, updated_at,"
-    " version",
+    "tasks": "id, tenant_id, project_id, title, description, status, due_on, assignee,"
+    " created_at, updated_at, version",
     "tags": "id, tenant_id, name, name_key, color, task_count, created_at, updated_at, version",
     "task_tags": "task_id, tag_id, tenant_id",
 }

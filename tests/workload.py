@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from services.command.application import TaskstreamApplication
@@ -24,7 +24,8 @@ def ctx(tenant: UUID) -> Context:
 def mixed_workload(
     app: TaskstreamApplication, tenants: list[UUID], rounds: int, seed: int = 7
 ) -> int:
-    """Records every one of the 16 event types for each tenant; returns the last position."""
+    """Records every one of the 18 event types for each tenant, tasks with and without a
+    due date and an assignee among them; returns the last position."""
     rng = random.Random(seed)
     position = 0
     for tenant in tenants:
@@ -41,13 +42,26 @@ def mixed_workload(
             tasks.append(task)
             chosen = rng.sample(tags, 2)
             project = rng.choice(projects)
-            decision = app.create_task(c, project, task, f"task {n}", None, Status.PENDING, chosen)
+            due_on = date(2026, 1, 1) + timedelta(days=n) if n % 3 else None
+            decision = app.create_task(
+                c,
+                project,
+                task,
+                f"task {n}",
+                None,
+                Status.PENDING,
+                chosen,
+                due_on=due_on,
+                assignee=AWKWARD if n % 2 else None,
+            )
             position = app.record(decision)
             edit = TaskEdit(
                 title=f"task {n} (renamed)",
                 description=AWKWARD if n % 2 else "details",
                 status=Status.IN_PROGRESS,
                 project_id=rng.choice(projects),
+                due_on=None if n % 4 == 1 else date(2027, 6, 30) - timedelta(days=n),
+                assignee=f"person {n % 3}" if n % 4 else None,
             )
             position = app.record(app.update_task(c, task, None, edit))
             position = app.record(app.untag_task(c, task, chosen[0], None))

@@ -40,6 +40,8 @@ def task_out(task: Task, tags: list[Tag]) -> resources.Task:
         title=task.title,
         description=task.description,
         status=task.status,
+        due_on=task.due_on,
+        assignee=task.assignee,
         tags=[resources.TagRef(id=t.id, name=t.name, color=t.color) for t in tags],
         created_at=task.created_on,
         updated_at=task.modified_on,

@@ -9,15 +9,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.command.domain.task import MAX_TAGS_PER_TASK
+from shared.task_fields import Assignee, CalendarDate
 from shared.task_status import Status
-
-# PostgreSQL text cannot hold NUL, so it is refused here (422), not failed on later.
-NO_NUL = r"^[^\x00]*$"
-# A name is stripped of Unicode White_Space (what `strip_whitespace` removes) and must
-# keep a character: the pattern says so to a client, which sees the name unstripped.
-_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
-
+from shared.text_rules import NO_NUL, NOT_BLANK
 
 Name255 = StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NOT_BLANK)
 ProjectName = Annotated[str, Name255]
@@ -79,6 +73,15 @@ class CreateTask(BaseModel):
     description: TaskDescription | None = None
     status: Status = Status.PENDING
     tag_ids: list[UUID] = Field(default_factory=list, max_length=MAX_TAGS_PER_TASK)
+    due_on: CalendarDate | None = None
+    assignee: Assignee | None = None
+
+    def keyed_form(self) -> dict[str, Any]:
+        """The body as an Idempotency-Key compares it. The fields that came after the
+        first version are left out while null, so that a request retried across the
+        upgrade that added them still matches the one it repeats."""
+        later = {name for name in ("due_on", "assignee") if getattr(self, name) is None}
+        return self.model_dump(mode="json", exclude=later)
 
 
 class UpdateTask(_Patch):
@@ -88,6 +91,8 @@ class UpdateTask(_Patch):
     description: TaskDescription | None = None
     status: Status | None = None
     project_id: UUID | None = None
+    due_on: CalendarDate | None = None
+    assignee: Assignee | None = None
 
 
 class CreateTag(BaseModel):

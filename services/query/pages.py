@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,30 +26,53 @@ async def tag_page(pool: Pool, tenant_id: UUID, after: Key | None, limit: int) -
     return await _page(pool, queries.TAG_PAGE, (tenant_id,), after, limit)
 
 
+@dataclass(frozen=True)
+class TaskFilters:
+    project_id: UUID | None = None
+    status: Status | None = None
+    tag_id: UUID | None = None
+    assignee: str | None = None
+    due_before: date | None = None
+
+    def named(self) -> dict[str, object]:
+        """The filters a cursor is bound to: the first three always (given or not, as
+        cursors have been bound since the start), the later ones when given, so that a
+        cursor issued before they existed still continues its list."""
+        later = {"assignee": self.assignee, "due_before": self.due_before}
+        first = {"project_id": self.project_id, "status": self.status, "tag_id": self.tag_id}
+        return first | {name: value for name, value in later.items() if value is not None}
+
+
 async def task_page(
-    pool: Pool,
-    tenant_id: UUID,
-    after: Key | None,
-    limit: int,
-    *,
-    project_id: UUID | None = None,
-    status: Status | None = None,
-    tag_id: UUID | None = None,
+    pool: Pool, tenant_id: UUID, after: Key | None, limit: int, filters: TaskFilters
 ) -> Page:
-    """Filters combine with AND; each has an index that keeps the page in key order."""
+    statement, params = task_statement(tenant_id, filters)
+    return await _page(pool, statement, params, after, limit)
+
+
+def task_statement(tenant_id: UUID, filters: TaskFilters) -> tuple[str, tuple[Any, ...]]:
+    """The page's statement and its filters' parameters (the key and the limit follow).
+    Filters combine with AND; each has an index that keeps the page in key order,
+    except `due_before`, whose index finds the tasks due in a range (a task without a
+    due date is never due before anything)."""
     conditions = ["t.tenant_id = %s"]
     params: list[Any] = [tenant_id]
-    if project_id is not None:
+    if filters.project_id is not None:
         conditions.append("t.project_id = %s")
-        params.append(project_id)
-    if status is not None:
+        params.append(filters.project_id)
+    if filters.status is not None:
         conditions.append("t.status = %s")
-        params.append(status.value)
-    if tag_id is not None:
+        params.append(filters.status.value)
+    if filters.tag_id is not None:
         conditions.append("t.id IN (SELECT task_id FROM task_tags WHERE tag_id = %s)")
-        params.append(tag_id)
-    statement = queries.task_page_statement(conditions)
-    return await _page(pool, statement, tuple(params), after, limit)
+        params.append(filters.tag_id)
+    if filters.assignee is not None:
+        conditions.append("t.assignee = %s")
+        params.append(filters.assignee)
+    if filters.due_before is not None:
+        conditions.append("t.due_on < %s")
+        params.append(filters.due_before)
+    return queries.task_page_statement(conditions), tuple(params)
 
 
 async def _page(

@@ -20,6 +20,8 @@ EVENT_AGGREGATES: dict[str, str] = {
     "TaskRenamed": "task",
     "TaskDescriptionChanged": "task",
     "TaskStatusChanged": "task",
+    "TaskDueDateChanged": "task",
+    "TaskAssigneeChanged": "task",
     "TaskMoved": "task",
     "TaskDeleted": "task",
     "TaskTagged": "task",

@@ -122,7 +122,7 @@ EVENT_COLUMNS = sql.SQL(
     " (j #>> '{tenant_id,_data_}')::uuid, j #>> '{timestamp,_data_}',"
     " (j #>> '{project_id,_data_}')::uuid, (j #>> '{tag_id,_data_}')::uuid,"
     " j ->> 'name', j ->> 'description', j ->> 'title', j ->> 'status', j ->> 'color',"
-    " j ->> 'actor', (j ->> 'class_version')::int"
+    " j ->> 'actor', (j ->> 'class_version')::int, j ->> 'due_on', j ->> 'assignee'"
 )
 # What EVENT_COLUMNS needs after the events table `e`: the JSON parsed once per row
 # (OFFSET 0 keeps PostgreSQL from inlining it into every column, parsing it nine times).
@@ -145,6 +145,8 @@ def from_row(row: tuple[Any, ...]) -> Stored:
         "title": row[10],
         "status": row[11],
         "color": row[12],
+        "due_on": row[15],
+        "assignee": row[16],
     }
     if _VERSIONS and (row[14] or 1) < _VERSIONS.get(row[3], 1):
         UPCASTERS.upcast(row[3], row[14] or 1, data)

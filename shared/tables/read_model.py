@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -47,9 +48,27 @@ tasks = Table(
     Column("version", BigInteger, nullable=False),
     # Bumped by the projector whenever the task's JSON (its tags included) changes.
     Column("revision", BigInteger, nullable=False, server_default=text("0")),
+    Column("due_on", Date),
+    Column("assignee", Text),
     Index("tasks_tenant_page_idx", "tenant_id", "created_at", "id"),
     Index("tasks_tenant_project_idx", "tenant_id", "project_id", "created_at", "id"),
     Index("tasks_tenant_status_idx", "tenant_id", "status", "created_at", "id"),
+    # The task list's `assignee` filter, in page order; `due_before`, as a range. Only
+    # tasks that have one are indexed: a null matches neither filter.
+    Index(
+        "tasks_tenant_assignee_idx",
+        "tenant_id",
+        "assignee",
+        "created_at",
+        "id",
+        postgresql_where=text("assignee IS NOT NULL"),
+    ),
+    Index(
+        "tasks_tenant_due_idx",
+        "tenant_id",
+        "due_on",
+        postgresql_where=text("due_on IS NOT NULL"),
+    ),
 )
 
 tags = Table(

@@ -14,6 +14,7 @@ import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 TASKS = 5
 PAGE = 2
+DUE = date(2026, 3, 14)
 
 
 def generate(url: str, package: str, into: Path) -> None:
@@ -118,9 +120,10 @@ def test_walkthrough_through_generated_clients_only(stack: Stack, generated: Pat
     answer = create_task.sync_detailed(
         project.id,
         client=commands,
-        body=cmodels.CreateTask(title="tagged", tag_ids=[tag.id]),
+        body=cmodels.CreateTask(title="tagged", tag_ids=[tag.id], due_on=DUE, assignee="sam"),
     )
     task = created(answer)
+    assert (task.due_on, task.assignee) == (DUE, "sam")
     written = position(answer)
 
     nested = get_project.sync_detailed(project.id, client=reads, x_min_position=written)
@@ -129,6 +132,7 @@ def test_walkthrough_through_generated_clients_only(stack: Stack, generated: Pat
     assert read_task.id == task.id
     assert [t.id for t in read_task.tags] == [tag.id]
     assert read_task.created_at == task.created_at
+    assert (read_task.due_on, read_task.assignee) == (DUE, "sam")
 
     read = get_task.sync_detailed(task.id, client=reads, x_min_position=written)
     assert read.status_code == 200, read.content
@@ -164,3 +168,8 @@ def test_walkthrough_through_generated_clients_only(stack: Stack, generated: Pat
     assert pages == -(-TASKS // PAGE)
     assert len(seen) == len(set(seen)) == TASKS
     assert task.id in seen
+    due = list_tasks.sync_detailed(
+        client=reads, assignee="sam", due_before=DUE + timedelta(days=1), x_min_position=last
+    )
+    assert due.status_code == 200, due.content
+    assert [t.id for t in due.parsed.items] == [task.id]

@@ -23,11 +23,18 @@ URN = "urn:taskstream:schema:"
 
 
 def every_event_type(alice: Tenant) -> int:
-    """Records each of the 16 event types through the command API; the last position."""
+    """Records each event type of the catalog through the command API; the last position."""
     first, second = alice.tag("first", "#00aa00")["id"], alice.tag("second")["id"]
     project, other = alice.project("one")["id"], alice.project("two")["id"]
     task = alice.task(project, "write", description="d", tag_ids=[first])["id"]
-    edit = {"title": "rewrite", "description": "é\n🚀", "status": "done", "project_id": other}
+    edit = {
+        "title": "rewrite",
+        "description": "é\n🚀",
+        "status": "done",
+        "project_id": other,
+        "due_on": "2027-01-31",
+        "assignee": "Zoë",
+    }
     answers = [
         alice.command("PATCH", f"/tasks/{task}", json=edit),
         alice.command("PUT", f"/tasks/{task}/tags/{second}"),

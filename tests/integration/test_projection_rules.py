@@ -191,6 +191,35 @@ async def test_task_field_events(log: Log, apply: Apply, rows: Rows) -> None:
     ]
 
 
+async def test_due_dates_and_assignees_are_set_changed_and_cleared(
+    log: Log, apply: Apply, rows: Rows
+) -> None:
+    ids = await world(log, apply)
+    task, project = uuid4(), ids["p1"]
+    await apply(
+        log.event(
+            "TaskCreated",
+            task,
+            project_id=project,
+            title="Plan",
+            description=None,
+            status="pending",
+            due_on="2026-03-14",
+            assignee="sam",
+        ),
+        log.event("TaskDueDateChanged", ids["t1"], due_on="2026-04-01"),
+        log.event("TaskAssigneeChanged", ids["t1"], assignee="kim"),
+    )
+    select = "SELECT title, due_on::text, assignee FROM tasks ORDER BY title"
+    assert await rows(select) == [("Fix", "2026-04-01", "kim"), ("Plan", "2026-03-14", "sam")]
+    await apply(
+        log.event("TaskDueDateChanged", ids["t1"], due_on=None),
+        log.event("TaskAssigneeChanged", task, assignee=None),
+        log.event("TaskDueDateChanged", task, due_on="2026-03-15"),
+    )
+    assert await rows(select) == [("Fix", None, "kim"), ("Plan", "2026-03-15", None)]
+
+
 async def test_task_moved_moves_the_count(log: Log, apply: Apply, rows: Rows) -> None:
     ids = await world(log, apply)
     await apply(

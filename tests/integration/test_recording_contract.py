@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import psycopg
@@ -46,11 +46,15 @@ class LibraryApplication(Application[UUID]):
 
 
 def every_event_type() -> Events:
-    """One batch holding each of the 16 event types, built by the domain."""
+    """One batch holding each of the 18 event types, built by the domain."""
     project, other = Project.create(CTX, uuid4(), "p", None), Project.create(CTX, uuid4(), "q", "d")
     tag = Tag.create(CTX, uuid4(), "urgent", "#ff0000")
-    task = Task.create(CTX, uuid4(), project.id, "t", None, Status.PENDING, [tag.id])
+    task = Task.create(
+        CTX, uuid4(), project.id, "t", None, Status.PENDING, [tag.id], due_on=date(2026, 3, 14)
+    )
     task.rename(CTX, "t'")
+    task.set_due_date(CTX, None)
+    task.assign(CTX, "sam")
     task.describe(CTX, 'a "quoted" description, é, 漢字')
     task.change_status(CTX, Status.DONE)
     task.move(CTX, other.id)

@@ -22,7 +22,7 @@ TIME = "2026-03-01T00:00:00+00:00"
 
 def row(position: int, aggregate: str, version: int, kind: str = "ProjectRenamed") -> Row:
     """A stored event as the store's query spells it (decoding.EVENT_COLUMNS)."""
-    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 6)
+    return (position, aggregate, version, kind, TENANT, TIME, None, None, "n", *[None] * 8)
 
 
 def message(stored: Row, sequence: int, **changes: Any) -> Incoming:

@@ -76,7 +76,7 @@ def test_a_published_event_reads_back_as_its_identity() -> None:
 
 
 def test_catalog_names_every_event_of_the_contract() -> None:
-    assert len(EVENT_AGGREGATES) == 16
+    assert len(EVENT_AGGREGATES) == 18
     assert set(EVENT_AGGREGATES.values()) == {"project", "task", "tag"}
 
 

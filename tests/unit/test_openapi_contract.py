@@ -149,7 +149,10 @@ def test_patch_fields_that_refuse_null_are_not_nullable(command: dict[str, Any])
         "UpdateTask": ("title", "status", "project_id"),
         "UpdateTag": ("name",),
     }
-    accept_null = {"UpdateProject": ("description",), "UpdateTask": ("description",)}
+    accept_null = {
+        "UpdateProject": ("description",),
+        "UpdateTask": ("description", "due_on", "assignee"),
+    }
     accept_null["UpdateTag"] = ("color",)
     for model, names in refuse_null.items():
         properties = schema(command, model)["properties"]
@@ -168,6 +171,7 @@ def test_timestamps_are_date_times_and_status_the_shared_enum(
     task = schema(document, "Task")["properties"]
     for name in ("created_at", "updated_at"):
         assert task[name]["format"] == "date-time"
+    assert task["due_on"]["anyOf"] == [{"type": "string", "format": "date"}, {"type": "null"}]
     assert task["status"] == {"$ref": "#/components/schemas/Status"}
     assert schema(document, "Status")["enum"] == ["pending", "in_progress", "done", "cancelled"]
 
@@ -228,3 +232,13 @@ def test_the_security_schemes_are_the_documents_alone(build: Any, off: str) -> N
     assert len(routes) >= 9
     for route in routes:
         assert not any(isinstance(call, SecurityBase) for call in _calls(route.dependant))
+
+
+def test_the_task_list_documents_its_assignee_and_due_date_filters(
+    query: dict[str, Any],
+) -> None:
+    parameters = {p["name"]: p for p in query["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    (assignee, _) = parameters["assignee"]["schema"]["anyOf"]
+    assert (assignee["minLength"], assignee["maxLength"]) == (1, 255)
+    assert parameters["due_before"]["schema"]["anyOf"][0] == {"type": "string", "format": "date"}
+    assert all(not parameters[name].get("required") for name in ("assignee", "due_before"))

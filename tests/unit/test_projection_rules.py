@@ -14,6 +14,8 @@ EVENT_TYPES = {
     "TaskRenamed",
     "TaskDescriptionChanged",
     "TaskStatusChanged",
+    "TaskDueDateChanged",
+    "TaskAssigneeChanged",
     "TaskMoved",
     "TaskDeleted",
     "TaskTagged",

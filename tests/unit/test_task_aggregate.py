@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -14,6 +14,7 @@ from services.command.domain.task import MAX_TAGS_PER_TASK, Status, Task
 TENANT = uuid4()
 PROJECT = uuid4()
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+DUE = date(2026, 3, 14)
 
 
 def ctx(actor: str | None = "alice") -> Context:
@@ -106,3 +107,50 @@ def test_every_event_carries_tenant_actor_and_time() -> None:
     [renamed] = task.collect_events()
     assert isinstance(renamed, Task.TaskRenamed)
     assert (renamed.tenant_id, renamed.actor, renamed.timestamp) == (TENANT, "bob", T0)
+
+
+def test_a_task_is_created_with_a_due_date_and_an_assignee_or_without() -> None:
+    task = Task.create(
+        ctx(), uuid4(), PROJECT, "Ship", None, Status.PENDING, [], due_on=DUE, assignee="sam"
+    )
+    [created] = task.collect_events()
+    assert isinstance(created, Task.TaskCreated)
+    assert (created.due_on, created.assignee) == ("2026-03-14", "sam")
+    assert (task.due_on, task.assignee) == (DUE, "sam")
+    assert (new_task().due_on, new_task().assignee) == (None, None)
+
+
+def test_due_dates_and_assignees_change_through_their_own_events() -> None:
+    task = new_task()
+    task.set_due_date(ctx(), DUE)
+    task.assign(ctx(), "sam")
+    task.set_due_date(ctx(), date(2026, 4, 1))
+    task.assign(ctx(), "kim")
+    task.set_due_date(ctx(), None)
+    task.assign(ctx(), None)
+    events = task.collect_events()
+    assert [type(e).__name__ for e in events] == [
+        "TaskDueDateChanged",
+        "TaskAssigneeChanged",
+    ] * 3
+    assert [getattr(e, "due_on", getattr(e, "assignee", "")) for e in events] == [
+        "2026-03-14",
+        "sam",
+        "2026-04-01",
+        "kim",
+        None,
+        None,
+    ]
+    assert (task.due_on, task.assignee) == (None, None)
+
+
+def test_the_same_due_date_or_assignee_again_records_nothing() -> None:
+    task = new_task()
+    task.set_due_date(ctx(), None)
+    task.assign(ctx(), None)
+    task.set_due_date(ctx(), DUE)
+    task.assign(ctx(), "sam")
+    task.collect_events()
+    task.set_due_date(ctx(), date(2026, 3, 14))
+    task.assign(ctx(), "sam")
+    assert names(task) == []

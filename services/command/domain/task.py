@@ -7,6 +7,7 @@ they load the task, because a deleted project ends its tasks by implication.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from services.command.domain.base import Context, TenantAggregate
@@ -24,20 +25,29 @@ class Task(TenantAggregate):
         title: str,
         description: str | None,
         status: str,
+        due_on: str | None,
+        assignee: str | None,
     ) -> None:
         self.tenant_id = tenant_id
         self.project_id = project_id
         self.title = title
         self.description = description
         self.status = Status(status)
+        self.due_on = _day(due_on)
+        self.assignee = assignee
         self.tag_ids: list[UUID] = []
         self.deleted = False
 
     class TaskCreated(TenantAggregate.Created):
+        """Version 2 added `due_on` and `assignee` (its upcaster from version 1 gives
+        both as None: shared/stored_events/upcasting.py)."""
+
         project_id: UUID
         title: str
         description: str | None
         status: str
+        due_on: str | None
+        assignee: str | None
 
     class TaskRenamed(TenantAggregate.Event):
         title: str
@@ -50,6 +60,18 @@ class Task(TenantAggregate):
 
         def apply(self, task: Task) -> None:
             task.description = self.description
+
+    class TaskDueDateChanged(TenantAggregate.Event):
+        due_on: str | None
+
+        def apply(self, task: Task) -> None:
+            task.due_on = _day(self.due_on)
+
+    class TaskAssigneeChanged(TenantAggregate.Event):
+        assignee: str | None
+
+        def apply(self, task: Task) -> None:
+            task.assignee = self.assignee
 
     class TaskStatusChanged(TenantAggregate.Event):
         status: str
@@ -93,6 +115,9 @@ class Task(TenantAggregate):
         description: str | None,
         status: Status,
         tag_ids: list[UUID],
+        *,
+        due_on: date | None = None,
+        assignee: str | None = None,
     ) -> Task:
         task = cls._start(
             cls.TaskCreated,
@@ -102,6 +127,8 @@ class Task(TenantAggregate):
             title=title,
             description=description,
             status=status.value,
+            due_on=_iso(due_on),
+            assignee=assignee,
         )
         for tag_id in dict.fromkeys(tag_ids):
             task.tag(ctx, tag_id)
@@ -114,6 +141,15 @@ class Task(TenantAggregate):
     def describe(self, ctx: Context, description: str | None) -> None:
         if description != self.description:
             self._record(self.TaskDescriptionChanged, ctx, description=description)
+
+    def set_due_date(self, ctx: Context, due_on: date | None) -> None:
+        if due_on != self.due_on:
+            self._record(self.TaskDueDateChanged, ctx, due_on=_iso(due_on))
+
+    def assign(self, ctx: Context, assignee: str | None) -> None:
+        """None leaves the task unassigned."""
+        if assignee != self.assignee:
+            self._record(self.TaskAssigneeChanged, ctx, assignee=assignee)
 
     def change_status(self, ctx: Context, status: Status) -> None:
         if status != self.status:
@@ -142,3 +178,13 @@ class Task(TenantAggregate):
     def untag(self, ctx: Context, tag_id: UUID) -> None:
         if tag_id in self.tag_ids:
             self._record(self.TaskUntagged, ctx, tag_id=tag_id)
+
+
+def _iso(day: date | None) -> str | None:
+    """Events hold a due date as subscribers get it (`YYYY-MM-DD`): the library's stored
+    JSON has no date type of its own."""
+    return None if day is None else day.isoformat()
+
+
+def _day(iso: str | None) -> date | None:
+    return None if iso is None else date.fromisoformat(iso)

@@ -41,8 +41,10 @@ async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Resp
         body.description,
         body.status,
         body.tag_ids,
+        due_on=body.due_on,
+        assignee=body.assignee,
     )
-    keyed = call.keyed(body.model_dump(mode="json"))
+    keyed = call.keyed(body.keyed_form())
     return await call.commands.run(
         decide, partial(rendering.created_task, call.query_url), keyed=keyed
     )
@@ -50,12 +52,15 @@ async def create_task(project_id: UUID, body: CreateTask, call: CallDep) -> Resp
 
 @router.patch("/tasks/{task_id}", response_model=Task, responses=UPDATES, openapi_extra=VERSIONED)
 async def update_task(task_id: UUID, body: UpdateTask, call: CallDep) -> Response:
-    """Changing `project_id` moves the task to another live project of the tenant."""
+    """Changing `project_id` moves the task to another live project of the tenant;
+    `due_on` or `assignee` given as null clears it."""
     edit = TaskEdit(
         title=body.title,
         description=body.description if body.given("description") else UNSET,
         status=body.status,
         project_id=body.project_id,
+        due_on=body.due_on if body.given("due_on") else UNSET,
+        assignee=body.assignee if body.given("assignee") else UNSET,
     )
     decide = partial(call.app.update_task, call.ctx, task_id, call.if_match, edit)
     return await call.commands.run(decide, rendering.updated_task, target=task_id)

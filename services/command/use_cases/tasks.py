@@ -1,8 +1,10 @@
-"""Task use cases: create (with tags), edit (rename, describe, status, move), delete."""
+"""Task use cases: create (with tags), edit (rename, describe, status, due date,
+assignee, move), delete."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from services.command.domain.base import Context
@@ -20,6 +22,8 @@ class TaskEdit:
     description: str | object | None = UNSET
     status: Status | None = None
     project_id: UUID | None = None
+    due_on: date | object | None = UNSET
+    assignee: str | object | None = UNSET
 
 
 class TaskUseCases(Loading):
@@ -32,11 +36,24 @@ class TaskUseCases(Loading):
         description: str | None,
         status: Status,
         tag_ids: list[UUID],
+        *,
+        due_on: date | None = None,
+        assignee: str | None = None,
     ) -> Decision[Task]:
         project = self._load(Project, ctx, project_id, None)
         tags = [self._load(Tag, ctx, tag_id, None) for tag_id in dict.fromkeys(tag_ids)]
         seen = {project.id: project.version} | {t.id: t.version for t in tags}
-        task = Task.create(ctx, task_id, project.id, title, description, status, tag_ids)
+        task = Task.create(
+            ctx,
+            task_id,
+            project.id,
+            title,
+            description,
+            status,
+            tag_ids,
+            due_on=due_on,
+            assignee=assignee,
+        )
         return decided(task, seen, tags)
 
     def update_task(
@@ -53,6 +70,10 @@ class TaskUseCases(Loading):
             task.describe(ctx, text(edit.description))
         if edit.status is not None:
             task.change_status(ctx, edit.status)
+        if edit.due_on is not UNSET:
+            task.set_due_date(ctx, edit.due_on if isinstance(edit.due_on, date) else None)
+        if edit.assignee is not UNSET:
+            task.assign(ctx, text(edit.assignee))
         return decided(task, seen, self._live_tags(ctx, task))
 
     def delete_task(self, ctx: Context, task_id: UUID, if_match: IfMatch | None) -> Decision[Task]:

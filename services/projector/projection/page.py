@@ -29,6 +29,8 @@ COLUMNS = {
         "title",
         "description",
         "status",
+        "due_on",
+        "assignee",
         "created_at",
         "updated_at",
         "version",
@@ -41,8 +43,9 @@ CREATIONS = frozenset({"ProjectCreated", "TaskCreated", "TagCreated"})
 
 
 def _as_loaded(column: str) -> sql.Composable:
-    """Ids come back as the fold's Id strings whatever the connection's loaders."""
-    if column in ("id", "tenant_id", "project_id"):
+    """Ids come back as the fold's Id strings whatever the connection's loaders, and due
+    dates as the events spell them."""
+    if column in ("id", "tenant_id", "project_id", "due_on"):
         return sql.SQL("{}::text").format(sql.Identifier(column))
     return sql.Identifier(column)
 

@@ -24,6 +24,8 @@ RULES: dict[str, Rule] = {
     "TaskRenamed": tasks.task_renamed,
     "TaskDescriptionChanged": tasks.task_description_changed,
     "TaskStatusChanged": tasks.task_status_changed,
+    "TaskDueDateChanged": tasks.task_due_date_changed,
+    "TaskAssigneeChanged": tasks.task_assignee_changed,
     "TaskMoved": tasks.task_moved,
     "TaskDeleted": tasks.task_deleted,
     "TaskTagged": tasks.task_tagged,

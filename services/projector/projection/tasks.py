@@ -16,6 +16,8 @@ def task_created(page: Page, e: Stored) -> None:
         "title": e.data.get("title"),
         "description": e.data.get("description"),
         "status": e.data.get("status"),
+        "due_on": e.data.get("due_on"),
+        "assignee": e.data.get("assignee"),
     }
     page.create("tasks", e, values)
 
@@ -30,6 +32,14 @@ def task_description_changed(page: Page, e: Stored) -> None:
 
 def task_status_changed(page: Page, e: Stored) -> None:
     page.update("tasks", e, {"status": e.data.get("status")})
+
+
+def task_due_date_changed(page: Page, e: Stored) -> None:
+    page.update("tasks", e, {"due_on": e.data.get("due_on")})
+
+
+def task_assignee_changed(page: Page, e: Stored) -> None:
+    page.update("tasks", e, {"assignee": e.data.get("assignee")})
 
 
 def task_moved(page: Page, e: Stored) -> None:

@@ -21,9 +21,12 @@ from services.query.routes.conventions import (
 from services.query.schemas import TaskPage
 from shared.problems import not_found
 from shared.resources import Task
+from shared.task_fields import Assignee, CalendarDate
 from shared.task_status import Status
 
 router = read_router("tasks")
+ASSIGNED = "Only tasks assigned to exactly this assignee."
+DUE_BEFORE = "Only tasks due before this day (tasks without a due date are left out)."
 
 
 @router.get("/tasks", responses=reads_page(TaskPage), openapi_extra=READ_HEADERS)
@@ -32,20 +35,17 @@ async def list_tasks(
     project_id: UUID | None = None,
     status: Status | None = None,
     tag_id: UUID | None = None,
+    assignee: Annotated[Assignee | None, Query(description=ASSIGNED)] = None,
+    due_before: Annotated[CalendarDate | None, Query(description=DUE_BEFORE)] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Filters combine; ids of another tenant simply match nothing."""
     tenant_id = read.caller.tenant_id
-    scope = list_scope("tasks", tenant_id, project_id=project_id, status=status, tag_id=tag_id)
+    filters = pages.TaskFilters(project_id, status, tag_id, assignee, due_before)
+    scope = list_scope("tasks", tenant_id, **filters.named())
     items, next_key = await pages.task_page(
-        read.pool,
-        tenant_id,
-        decode_cursor(cursor, scope),
-        limit,
-        project_id=project_id,
-        status=status,
-        tag_id=tag_id,
+        read.pool, tenant_id, decode_cursor(cursor, scope), limit, filters
     )
     return read.json(page_body(items, next_key, scope))
 

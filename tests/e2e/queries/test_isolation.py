@@ -23,11 +23,13 @@ from tests.e2e.queries.reader import (
 )
 
 pytestmark = pytest.mark.e2e
+ASSIGNEE, DUE_AFTER_ALL = "sam", "2030-02-01"
 
 
 @dataclass
 class Party:
-    """A tenant with projects, tags and tagged tasks of its own."""
+    """A tenant with projects, tags and tagged tasks of its own, each task assigned to
+    `ASSIGNEE` and due before `DUE_AFTER_ALL` (every tenant uses the same ones)."""
 
     client: Client
     refs: dict[str, str]
@@ -42,7 +44,13 @@ def party(client: Client, copies: int) -> Party:
     tags = [client.tag(f"mine {i}") for i in range(copies)]
     projects = [client.project("mine") for _ in range(copies)]
     tasks = [
-        client.task(p["id"], "mine", tag_ids=[g["id"] for g in tags[: i + 1]])
+        client.task(
+            p["id"],
+            "mine",
+            tag_ids=[g["id"] for g in tags[: i + 1]],
+            assignee=ASSIGNEE,
+            due_on=f"2030-01-0{i + 1}",
+        )
         for i, p in enumerate(projects)
     ]
     refs = {"project": projects[0]["id"], "task": tasks[0]["id"], "tag": tags[0]["id"]}
@@ -89,6 +97,11 @@ ISOLATED_LISTS: list[tuple[str, dict[str, str]]] = [
     ("/tasks", {"project_id": "owner", "tag_id": "self"}),
     ("/tasks", {"project_id": "owner", "status": "pending"}),
     ("/tasks", {"tag_id": "owner", "status": "pending"}),
+    ("/tasks", {"assignee": ASSIGNEE}),
+    ("/tasks", {"due_before": DUE_AFTER_ALL}),
+    ("/tasks", {"assignee": ASSIGNEE, "due_before": DUE_AFTER_ALL}),
+    ("/tasks", {"assignee": ASSIGNEE, "project_id": "owner"}),
+    ("/tasks", {"due_before": DUE_AFTER_ALL, "tag_id": "owner"}),
 ]
 
 

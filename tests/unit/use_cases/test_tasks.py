@@ -1,7 +1,8 @@
-"""Task use cases: create, rename, describe, status, move, delete."""
+"""Task use cases: create, rename, describe, status, due date, assignee, move, delete."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -106,3 +107,32 @@ def test_if_match_must_name_the_task_s_current_version(app: TaskstreamApplicatio
         app.delete_task(ctx(TENANT), task_id, at(2))
     app.record(app.update_task(ctx(TENANT), task_id, at(1), TaskEdit(title="x")))
     app.record(app.delete_task(ctx(TENANT), task_id, at(2)))
+
+
+def test_a_due_date_and_an_assignee_are_set_changed_and_cleared(
+    app: TaskstreamApplication,
+) -> None:
+    project_id, task_id = project(app, TENANT), uuid4()
+    due = date(2026, 3, 14)
+    created = app.create_task(
+        ctx(TENANT), project_id, task_id, "t", None, Status.PENDING, [], due_on=due, assignee="sam"
+    )
+    app.record(created)
+    assert (created.aggregate.due_on, created.aggregate.assignee) == (due, "sam")
+
+    app.record(app.update_task(ctx(TENANT), task_id, None, TaskEdit(title="kept dates")))
+    loaded: Task = app.repository.get(task_id)
+    assert (loaded.due_on, loaded.assignee) == (due, "sam")
+
+    later = TaskEdit(status=Status.DONE, due_on=date(2026, 4, 1), assignee="kim")
+    app.record(app.update_task(ctx(TENANT), task_id, None, later))
+    assert recorded(app, task_id)[-3:] == [
+        "TaskStatusChanged",
+        "TaskDueDateChanged",
+        "TaskAssigneeChanged",
+    ]
+    cleared = app.update_task(ctx(TENANT), task_id, None, TaskEdit(due_on=None, assignee=None))
+    app.record(cleared)
+    loaded = app.repository.get(task_id)
+    assert (loaded.due_on, loaded.assignee) == (None, None)
+    assert recorded(app, task_id)[-2:] == ["TaskDueDateChanged", "TaskAssigneeChanged"]
