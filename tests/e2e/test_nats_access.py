@@ -259,6 +259,17 @@ async def test_a_subscriber_is_refused_any_publish(dev: DevStack, subscriber: Su
         with pytest.raises(TimeoutError):
             await nc.request(subject, b"{}", timeout=1)
         await subscriber.refusal(subject)
+    # Its own consumer may push to any subject, the stream's API included; nats-server
+    # sees no one listening there, so nothing is delivered (and its API answers only
+    # requests that carry a client's identity).
+    pushing = ConsumerConfig(
+        name=grant.consumer,
+        durable_name=grant.consumer,
+        filter_subject=grant.filter_subject,
+        deliver_subject=f"$JS.API.STREAM.PURGE.{STREAM}",
+    )
+    created = await nc.jetstream().add_consumer(STREAM, pushing)
+    assert not created.push_bound and created.num_pending >= 1
     assert await stream_size(dev) == held
 
 
