@@ -228,45 +228,9 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _subscriber_credentials(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+    from services.subscriber_credentials import write_subscriber_credentials
 
-    from shared.nats_authority import ACCOUNT_KEY, SIGNING_KEY, Issuer, MissingIssuer, write_secret
-    from shared.nats_identities import SubscriberGrant
-
-    if args.ttl < 1:
-        print("taskstream subscriber-credentials: --ttl must be 1 second or more", file=sys.stderr)
-        return 2
-    try:
-        grant = SubscriberGrant.of(settings.nats_stream, args.tenant, args.name)
-    except ValueError as e:
-        print(f"taskstream subscriber-credentials: {e}", file=sys.stderr)
-        return 2
-    try:
-        issuer = Issuer.load(settings.nats_auth_directory())
-    except MissingIssuer as e:
-        raise ConfigurationError(
-            f"{e}: set TASKSTREAM_NATS_AUTH_DIR to the directory with the NATS account's "
-            f"signing key ({SIGNING_KEY}) and public key ({ACCOUNT_KEY}); `taskstream dev` "
-            "keeps one in TASKSTREAM_DATA_DIR/nats-auth, `taskstream nats-setup` writes one"
-        ) from None
-    text, expires = issuer.issue(f"subscriber {grant.consumer}", grant.permissions(), ttl=args.ttl)
-    out = args.out or f"{grant.consumer}.creds"
-    if out == "-":
-        sys.stdout.write(text)
-    else:
-        write_secret(Path(out), text)
-    assert expires is not None  # a ttl was given
-    until = datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds")
-    print(
-        f"wrote {'the credentials' if out == '-' else out}: NATS credentials for tenant "
-        f"{grant.tenant}, valid until {until}\n"
-        f"  stream          {grant.stream}\n"
-        f"  consumer        {grant.consumer}  (durable name: the only one they may use)\n"
-        f"  filter subject  {grant.filter_subject}  (or narrower)\n"
-        f"  inbox prefix    {grant.inbox_prefix}  (nats.connect(inbox_prefix=...))",
-        file=sys.stderr if out == "-" else sys.stdout,
-    )
-    return 0
+    return write_subscriber_credentials(settings, args.tenant, args.name, args.ttl, args.out)
 
 
 def _nats_setup(settings: Settings, _: argparse.Namespace) -> int:
