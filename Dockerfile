@@ -11,7 +11,10 @@ COPY pyproject.toml README.md ./
 COPY services ./services
 COPY shared ./shared
 COPY migrations ./migrations
-RUN pip install . && useradd --system --no-create-home taskstream
+# The nats-auth volume mounts at /var/lib/taskstream/nats-auth: a new volume takes this
+# directory's owner, so `taskstream nats-setup` can write the keys there.
+RUN pip install . && useradd --system --no-create-home taskstream \
+    && install -d -o taskstream -m 0700 /var/lib/taskstream/nats-auth
 
 USER taskstream
 ENV TASKSTREAM_HOST=0.0.0.0

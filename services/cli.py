@@ -16,6 +16,7 @@ from shared.lifetime import run_until_signalled
 from shared.settings import ConfigurationError, Settings
 
 JWT_SECRET_FILE = "jwt_secret"  # noqa: S105 (a file name)
+SUBSCRIBER_TTL = 30 * 24 * 3600
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +72,36 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
     token.add_argument("--subject", default=None, help="actor name recorded on events")
     token.set_defaults(run=_token)
+
+    subscriber = commands.add_parser(
+        "subscriber-credentials",
+        help="write a NATS credentials file with which a subscriber reads one tenant's events",
+    )
+    subscriber.add_argument("--tenant", type=UUID, required=True, help="tenant id (UUID)")
+    subscriber.add_argument(
+        "--name",
+        required=True,
+        help="the subscriber's name (1-64 letters, digits, - or _); its consumer is named "
+        "from it and the tenant",
+    )
+    subscriber.add_argument(
+        "--ttl",
+        type=int,
+        default=SUBSCRIBER_TTL,
+        help=f"lifetime in seconds (default {SUBSCRIBER_TTL}: 30 days)",
+    )
+    subscriber.add_argument(
+        "--out",
+        default=None,
+        help="the file to write (default ./<consumer>.creds); - writes it to standard output",
+    )
+    subscriber.set_defaults(run=_subscriber_credentials)
+
+    commands.add_parser(
+        "nats-setup",
+        help="make the NATS keys (once), nats-server's config and each service's "
+        "credentials in TASKSTREAM_NATS_AUTH_DIR",
+    ).set_defaults(run=_nats_setup)
     return parser
 
 
@@ -106,6 +137,7 @@ def _check_service_settings(settings: Settings) -> None:
     """Fails fast in the parent, with the message, instead of in every worker."""
     settings.require_database_url()
     settings.require_nats_url()
+    settings.nats_credentials()
     settings.require_jwt_secret()
 
 
@@ -117,7 +149,11 @@ def _projector(settings: Settings, _: argparse.Namespace) -> int:
 
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
     projector = Projector(
-        conninfo, settings.require_nats_url(), settings.nats_stream, fast=settings.fast
+        conninfo,
+        settings.require_nats_url(),
+        settings.nats_stream,
+        fast=settings.fast,
+        credentials=settings.nats_credentials(),
     )
 
     freeze_startup_heap()
@@ -161,6 +197,7 @@ def _republish(settings: Settings, args: argparse.Namespace) -> int:
             settings.nats_stream,
             args.start,
             fast_wire=settings.fast(FastPath.WIRE),
+            credentials=settings.nats_credentials(),
         )
     )
     print(f"republished {count} events from position {args.start}")
@@ -187,6 +224,24 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         issuer=settings.jwt_issuer,
     )
     print(token)
+    return 0
+
+
+def _subscriber_credentials(settings: Settings, args: argparse.Namespace) -> int:
+    from services.subscriber_credentials import write_subscriber_credentials
+
+    return write_subscriber_credentials(settings, args.tenant, args.name, args.ttl, args.out)
+
+
+def _nats_setup(settings: Settings, _: argparse.Namespace) -> int:
+    from shared.nats_authority import NatsAuthority
+
+    authority = NatsAuthority(settings.nats_auth_directory())
+    config = authority.write_server_config()
+    credentials = authority.write_service_credentials(settings.nats_stream)
+    print(f"nats-server config: {config}")
+    for service, path in credentials.items():
+        print(f"{service} credentials: {path}")
     return 0
 
 

@@ -20,7 +20,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from pydantic import BaseModel
 
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 from shared.openapi_document import operation_id
 from shared.pools import CONNECT_TIMEOUT, AsyncPool, CheckedAsyncPool
 
@@ -30,7 +30,13 @@ RETRY_SECONDS = 1.0
 
 
 class Probes:
-    def __init__(self, conninfo: str, nats_url: str, service: str) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        nats_url: str,
+        service: str,
+        credentials: NatsCredentials = ANONYMOUS,
+    ) -> None:
         self.pool: AsyncPool = CheckedAsyncPool(
             conninfo,
             min_size=1,
@@ -45,6 +51,7 @@ class Probes:
         )
         self._nats_url = nats_url
         self._name = f"taskstream-{service}-probes"
+        self._credentials = credentials
         self.nats: Client | None = None
 
     async def run(self) -> None:
@@ -54,7 +61,9 @@ class Probes:
         try:
             while self.nats is None:
                 try:
-                    self.nats = await connect(self._nats_url, name=self._name)
+                    self.nats = await connect(
+                        self._nats_url, name=self._name, credentials=self._credentials
+                    )
                 except (NatsError, OSError, TimeoutError) as e:
                     logger.info("probes: NATS unreachable; retrying", extra={"error": repr(e)})
                     await asyncio.sleep(RETRY_SECONDS)

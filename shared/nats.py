@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 import nats
 from nats.aio.client import Client
@@ -17,10 +19,37 @@ logger = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 120.0
 
 
-async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
+@dataclass(frozen=True)
+class NatsCredentials:
+    """Who a client is to nats-server: a `.creds` file (a user JWT and its nkey seed, for
+    decentralized auth), or a user and password, or nobody."""
+
+    creds_file: Path | None = None
+    user: str | None = None
+    password: str | None = None
+
+    def options(self) -> dict[str, str]:
+        """As nats.connect() takes them."""
+        if self.creds_file is not None:
+            return {"user_credentials": str(self.creds_file)}
+        if self.user is not None:
+            return {"user": self.user, "password": self.password or ""}
+        return {}
+
+
+ANONYMOUS = NatsCredentials()
+
+
+async def connect(
+    url: str, *, name: str, within: float = 5.0, credentials: NatsCredentials = ANONYMOUS
+) -> Client:
     """Connect with a bound: nats.connect() alone waits about two minutes for a dead server."""
 
     client: Client | None = None
+
+    async def _log_error(error: Exception) -> None:
+        # Refused publishes and subscriptions come here (the connection stays up).
+        logger.warning("nats reported an error", extra={"client": name, "error": str(error)})
 
     async def _log_disconnect() -> None:
         if client is not None and client.is_closed:
@@ -40,6 +69,8 @@ async def connect(url: str, *, name: str, within: float = 5.0) -> Client:
             allow_reconnect=True,
             disconnected_cb=_log_disconnect,
             reconnected_cb=_log_reconnect,
+            error_cb=_log_error,
+            **credentials.options(),
         )
     return client
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.fast_paths import FastPath, parse_off
+
+if TYPE_CHECKING:
+    from shared.nats import NatsCredentials
+
+NATS_AUTH_DIR = "nats-auth"
 
 
 class Settings(BaseSettings):
@@ -18,6 +24,13 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     nats_url: str | None = None
+    nats_creds: Path | None = None
+    """A credentials file (`.creds`: a user JWT and its nkey seed) to connect to NATS with."""
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_auth_dir: Path | None = None
+    """Where the keys of a NATS that taskstream secures are kept (shared/nats_authority.py);
+    unset: <data_dir>/nats-auth, where `taskstream dev` keeps them."""
     jwt_secret: SecretStr | None = None
     data_dir: Path = Path(".taskstream")
     host: str = "127.0.0.1"
@@ -82,6 +95,36 @@ class Settings(BaseSettings):
                 "nats-server, e.g. nats://127.0.0.1:4222"
             )
         return self.nats_url
+
+    def nats_credentials(self) -> NatsCredentials:
+        """Who the service is to NATS: TASKSTREAM_NATS_CREDS, or TASKSTREAM_NATS_USER with
+        TASKSTREAM_NATS_PASSWORD, or nobody (a NATS that lets anyone in)."""
+        from shared.nats import ANONYMOUS, NatsCredentials
+
+        if self.nats_creds is not None and self.nats_user:
+            raise ConfigurationError(
+                "TASKSTREAM_NATS_CREDS and TASKSTREAM_NATS_USER are both set: "
+                "connect with a credentials file or with a user and password, not both"
+            )
+        if self.nats_creds is not None:
+            if not os.access(self.nats_creds, os.R_OK) or not self.nats_creds.is_file():
+                raise ConfigurationError(
+                    f"TASKSTREAM_NATS_CREDS names {self.nats_creds}, which is not a readable "
+                    "file: point it at the service's NATS credentials (.creds) file"
+                )
+            return NatsCredentials(creds_file=self.nats_creds)
+        if self.nats_user:
+            if self.nats_password is None:
+                raise ConfigurationError(
+                    "TASKSTREAM_NATS_USER is set without TASKSTREAM_NATS_PASSWORD: set both"
+                )
+            return NatsCredentials(
+                user=self.nats_user, password=self.nats_password.get_secret_value()
+            )
+        return ANONYMOUS
+
+    def nats_auth_directory(self) -> Path:
+        return self.nats_auth_dir or Path(self.data_dir) / NATS_AUTH_DIR
 
     def require_jwt_secret(self) -> str:
         if self.jwt_secret is None or not self.jwt_secret.get_secret_value():

@@ -3,7 +3,10 @@
 Both listen on ephemeral loopback ports with data in temporary directories and are
 stopped at the end of the run. Each test that asks for `database_url` gets a fresh
 database cloned from a migrated template; each test that asks for `nats_url` gets a
-server with no streams left over from earlier tests.
+server with no streams left over from earlier tests. This nats-server lets anyone in:
+the integration tests drive the relay and the projector in-process. The end-to-end
+tests run the services on one that admits only the users it signed, each service as
+its own (tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from shared import migrate
 from shared.database import DatabaseAddress
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 from shared.settings import Settings
 
 TEMPLATE = "taskstream_template"
@@ -94,8 +97,8 @@ def nats_url(nats_server: EmbeddedNats) -> str:
     return nats_server.url
 
 
-async def delete_streams(url: str) -> None:
-    nc = await connect(url, name="test-harness")
+async def delete_streams(url: str, credentials: NatsCredentials = ANONYMOUS) -> None:
+    nc = await connect(url, name="test-harness", credentials=credentials)
     try:
         js = nc.jetstream()
         for stream in await js.streams_info():

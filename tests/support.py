@@ -23,9 +23,12 @@ from shared.background import background
 from shared.database import DatabaseAddress
 from shared.events.envelope import EventEnvelope
 from shared.events.identity import Identity
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
+from shared.nats_jwt import Permissions
 
 T = TypeVar("T")
+HARNESS = Permissions(publish=(">",), subscribe=(">",))
+"""What the tests themselves may do on a NATS that admits only signed users: anything."""
 
 
 def until(
@@ -98,7 +101,9 @@ def published_event(payload: bytes) -> EventEnvelope:
     )
 
 
-async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[StoredMessage]:
+async def stream_messages(
+    nats_url: str, stream: str = "TASKSTREAM", *, credentials: NatsCredentials = ANONYMOUS
+) -> list[StoredMessage]:
     """Every message in the stream, in stream order (empty if there is no stream yet).
 
     Read by sequence through the stream's API rather than through a consumer: nats-py's
@@ -106,7 +111,7 @@ async def stream_messages(nats_url: str, stream: str = "TASKSTREAM") -> list[Sto
     the pull request, and stops or drops it."""
     from nats.js.errors import NotFoundError
 
-    nc = await connect(nats_url, name="test-reader")
+    nc = await connect(nats_url, name="test-reader", credentials=credentials)
     try:
         js = nc.jetstream()
         try:

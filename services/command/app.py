@@ -47,6 +47,7 @@ POOL_OVERFLOW = 30
 def create_app(settings: Settings) -> FastAPI:
     address = DatabaseAddress.parse(settings.require_database_url())
     nats_url = settings.require_nats_url()
+    nats_credentials = settings.nats_credentials()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
             else None
         )
         writer: ChangeWriter = batch_writer or LibrarySaves(application)
-        probes = Probes(address.conninfo(), nats_url, "command")
+        probes = Probes(address.conninfo(), nats_url, "command", nats_credentials)
         app.state.application = application
         app.state.writer = writer
         app.state.commands = Commands(application, writer)

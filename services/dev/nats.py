@@ -2,7 +2,9 @@
 
 Stream data lives under the data directory, so a restart keeps the stream. The pid
 file lets the next start stop a server left behind by a killed owner. `restart` and
-`kill` exist for tests that prove delivery through a broker outage.
+`kill` exist for tests that prove delivery through a broker outage. Given an
+authority (shared/nats_authority.py), the server admits only the users it signed;
+without one, anyone (the benchmarks and the integration tests run so).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import IO
 
 from services.dev.processes import end_child, free_port, stop_orphan
 from shared.lifetime import die_with_parent
+from shared.nats_authority import NatsAuthority
 
 logger = logging.getLogger(__name__)
 START_TIMEOUT = 30.0
@@ -43,9 +46,12 @@ def nats_server_binary() -> Path:
 
 
 class EmbeddedNats:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, authority: NatsAuthority | None = None
+    ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
+        self.authority = authority
         self.pid_file = self.data_dir / "nats-server.pid"
         self.log_path = self.data_dir / "nats-server.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -63,9 +69,13 @@ class EmbeddedNats:
         if self.port is None:
             self.port = free_port()
         self._log = self.log_path.open("ab")
+        config = []
+        if self.authority is not None:
+            config = ["--config", str(self.authority.write_server_config())]
         self._process = subprocess.Popen(
             [
                 str(nats_server_binary()),
+                *config,
                 "--addr",
                 "127.0.0.1",
                 "--port",

@@ -1,7 +1,9 @@
 """`taskstream dev`: the whole stack on one machine, started and stopped as one.
 
 PostgreSQL and nats-server run from pip wheels with data under the data directory,
-so a second run finds the first run's projects. The three services run as separate
+so a second run finds the first run's projects. nats-server admits only the users
+signed with the keys kept there too (shared/nats_authority.py), and each service
+connects as its own (shared/nats_identities.py). The three services run as separate
 processes, exactly as in production; the supervisor stops every one of them on
 Ctrl-C or SIGTERM, or when any one of them dies.
 """
@@ -25,6 +27,7 @@ from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
 from shared.lifetime import die_with_parent
+from shared.nats_authority import NatsAuthority
 from shared.port_claims import claim_port, port_setting
 from shared.serving import STOP_SECONDS
 from shared.settings import Settings, service_environment
@@ -49,10 +52,15 @@ def run_dev_stack(settings: Settings) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = _kept_value(data_dir / "jwt_secret", lambda: secrets.token_urlsafe(48))
     tenant = UUID(_kept_value(data_dir / "dev_tenant", lambda: str(uuid4())))
+    # A NATS of one's own (TASKSTREAM_NATS_URL) is reached with the settings' credentials.
+    authority = None if settings.nats_url else NatsAuthority(settings.nats_auth_directory())
     stop = _StopSignal()
     with contextlib.ExitStack() as servers:
         database_url = settings.database_url or servers.enter_context(_postgres(data_dir))
-        nats_url = settings.nats_url or servers.enter_context(_nats(data_dir))
+        nats_url = settings.nats_url or servers.enter_context(_nats(data_dir, authority))
+        credentials: dict[str, Path] = {}
+        if authority is not None:
+            credentials = authority.write_service_credentials(settings.nats_stream)
         migrate.upgrade(database_url)
         env = service_environment(
             database_url=database_url,
@@ -61,7 +69,7 @@ def run_dev_stack(settings: Settings) -> int:
             query_public_url=settings.public_query_url(),
             cors_origins=settings.cors_origins or DEV_ORIGINS,
         )
-        with _children(env) as children:
+        with _children(env, credentials) as children:
             apis = (_url(settings, settings.command_port), _url(settings, settings.query_port))
             ready = _wait_until_answering(apis, children, lambda: stop.received is not None)
             if all(child.poll() is None for child in children.values()):
@@ -73,7 +81,7 @@ def run_dev_stack(settings: Settings) -> int:
                     audience=settings.jwt_audience,
                     issuer=settings.jwt_issuer,
                 )
-                _announce(settings, database_url, nats_url, token, ready)
+                _announce(settings, database_url, nats_url, token, ready, tenant)
             return _supervise(children, stop)
     return 0
 
@@ -113,8 +121,8 @@ def _postgres(data_dir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _nats(data_dir: Path) -> Iterator[str]:
-    server = EmbeddedNats(data_dir / "nats")
+def _nats(data_dir: Path, authority: NatsAuthority | None) -> Iterator[str]:
+    server = EmbeddedNats(data_dir / "nats", authority=authority)
     url = server.start()
     try:
         yield url
@@ -123,13 +131,17 @@ def _nats(data_dir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _children(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def _children(
+    env: dict[str, str], credentials: dict[str, Path]
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """Each service with its own NATS credentials, when the stack issued them."""
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name in SERVICES:
+            own = {"TASKSTREAM_NATS_CREDS": str(credentials[name])} if name in credentials else {}
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", name],
-                env=env,
+                env=env | own,
                 preexec_fn=die_with_parent(signal.SIGTERM),
             )
         yield children
@@ -182,18 +194,25 @@ def _kept_value(path: Path, make: Callable[[], str]) -> str:
 
 
 def _announce(
-    settings: Settings, database_url: str, nats_url: str, token: str, ready: bool
+    settings: Settings, database_url: str, nats_url: str, token: str, ready: bool, tenant: UUID
 ) -> None:
     command = _url(settings, settings.command_port)
     query = _url(settings, settings.query_port)
     state = "is ready" if ready else "is still starting (the APIs do not answer yet)"
+    secured = "" if settings.nats_url else f" (credentials in {settings.nats_auth_directory()})"
+    operator_creds = (
+        ""
+        if settings.nats_url
+        else "\n  export TASKSTREAM_NATS_CREDS="
+        f"{(settings.nats_auth_directory() / 'creds' / 'command.creds').resolve()}"
+    )
     print(
         f"""
 taskstream dev stack {state}
   command API  {command}/docs
   query API    {query}/docs
   PostgreSQL   {database_url}
-  NATS         {nats_url}
+  NATS         {nats_url}{secured}
 
 dev token (tenant in {settings.data_dir}/dev_tenant):
   export TOKEN={token}
@@ -205,7 +224,10 @@ dev token (tenant in {settings.data_dir}/dev_tenant):
 operator commands (taskstream rebuild, republish, migrate) on this stack, from another shell:
   export TASKSTREAM_DATA_DIR={Path(settings.data_dir).resolve()}
   export TASKSTREAM_DATABASE_URL={database_url}
-  export TASKSTREAM_NATS_URL={nats_url}
+  export TASKSTREAM_NATS_URL={nats_url}{operator_creds}
+
+a subscriber's NATS credentials for the dev tenant (docs/events.md):
+  taskstream subscriber-credentials --tenant {tenant} --name NAME
 
 Press Ctrl-C to stop.
 """,

@@ -11,6 +11,9 @@ behind a large backlog overflows the client's pending queue, drops the flow-cont
 request with the messages and stalls for good. A pull consumer delivers only what
 each request asks for (intake/pull_feed.py).
 
+The relay declares the stream; the projector waits for it (its NATS identity may read
+the stream, not change it: shared/nats_identities.py).
+
 This is the projector's composition root: its fast path (the pull feed) is switched
 here by `fast`, from Settings.fast.
 """
@@ -24,7 +27,8 @@ from collections.abc import Callable
 import psycopg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamInfo
+from nats.js.errors import NotFoundError
 
 from services.projector.intake.feeds import open_feed
 from services.projector.intake.incoming import Incoming
@@ -33,7 +37,7 @@ from services.projector.store import ProjectionStore
 from services.projector.tracking import Tracking
 from shared.events.catalog import SUBJECT_PREFIX
 from shared.fast_paths import FastPath
-from shared.nats import connect, ensure_stream
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 
 logger = logging.getLogger(__name__)
 # The server removes the consumer of a projector that died; a restarted one makes anew.
@@ -41,6 +45,8 @@ INACTIVE_THRESHOLD = 30.0
 # How long one pull request lingers on a quiet stream before the next replaces it; a
 # message that arrives meanwhile is handed over at once (intake/pull_feed.py).
 FETCH_WAIT = 0.05
+# How often a projector that started before the stream exists looks for it.
+STREAM_POLL = 0.2
 
 
 class Projector:
@@ -52,8 +58,10 @@ class Projector:
         *,
         batch_size: int = 2000,
         fast: Callable[[FastPath], bool] = lambda _: True,
+        credentials: NatsCredentials = ANONYMOUS,
     ) -> None:
         self._conninfo = conninfo
+        self._credentials = credentials
         self._fast = fast
         self._nats_url = nats_url
         self._stream = stream
@@ -89,11 +97,12 @@ class Projector:
         async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
             store = ProjectionStore(conn)
             self.tracking = await store.tracking()
-            nc = await connect(self._nats_url, name="taskstream-projector")
+            nc = await connect(
+                self._nats_url, name="taskstream-projector", credentials=self._credentials
+            )
             try:
                 js = nc.jetstream()
-                await ensure_stream(js, self._stream)
-                start = await self._start_sequence(js)
+                start = self._start_sequence(await self._stream_info(js))
                 config = ConsumerConfig(
                     deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                     opt_start_seq=start,
@@ -126,10 +135,24 @@ class Projector:
             finally:
                 await nc.close()
 
-    async def _start_sequence(self, js: JetStreamContext) -> int:
+    async def _stream_info(self, js: JetStreamContext) -> StreamInfo:
+        """The stream's state, once the relay has declared it."""
+        announced = False
+        while True:
+            try:
+                return await js.stream_info(self._stream)
+            except NotFoundError:
+                if not announced:
+                    logger.info(
+                        "waiting for the relay to create the stream",
+                        extra={"stream": self._stream},
+                    )
+                    announced = True
+                await asyncio.sleep(STREAM_POLL)
+
+    def _start_sequence(self, info: StreamInfo) -> int:
         """After the tracked sequence, unless the stream was recreated (it now ends before
         that sequence): then from its first message, skipping the positions already held."""
-        info = await js.stream_info(self._stream)
         if info.state.last_seq >= self.tracking.stream_sequence:
             return self.tracking.stream_sequence + 1
         logger.warning(

@@ -45,6 +45,7 @@ from shared.tokens import TokenRules
 def create_app(settings: Settings) -> FastAPI:
     conninfo = DatabaseAddress.parse(settings.require_database_url()).conninfo()
     nats_url = settings.require_nats_url()
+    nats_credentials = settings.nats_credentials()
     timeout = settings.database_timeout_seconds
     cache = None
     if settings.fast(FastPath.ANSWER_CACHE) and settings.query_cache_megabytes:
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = read_pool(conninfo, timeout)
         await pool.open()
-        probes = Probes(conninfo, nats_url, "query")
+        probes = Probes(conninfo, nats_url, "query", nats_credentials)
         app.state.pool = pool
         app.state.objects = ObjectReads.over(pool, batched=settings.fast(FastPath.BATCHED_READS))
         app.state.probes = probes

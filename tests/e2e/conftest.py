@@ -1,4 +1,10 @@
-"""The real processes: `taskstream command|projector|query` against the harness's servers."""
+"""The real processes: `taskstream command|projector|query` against the harness's servers.
+
+They run as in production: the nats-server here admits only users signed by its
+authority (shared/nats_authority.py), and each service connects with its own
+least-privilege credentials (shared/nats_identities.py). What the tests themselves
+do on NATS (reading the stream, deleting it, forging messages) they do as the
+harness, an identity that may do anything (`Stack.nats_admin`)."""
 
 from __future__ import annotations
 
@@ -20,9 +26,11 @@ from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
+from shared.nats import ANONYMOUS, NatsCredentials
+from shared.nats_authority import NatsAuthority
 from shared.settings import Settings, service_environment
-from tests.conftest import JWT_SECRET, delete_streams, fresh_database
-from tests.support import until
+from tests.conftest import JWT_SECRET, delete_streams, fresh_database, started
+from tests.support import HARNESS, until
 
 
 def free_port() -> int:
@@ -53,10 +61,20 @@ class Stack:
     secret: str
     processes: dict[str, subprocess.Popen[bytes]]
     env: dict[str, str] = field(default_factory=dict)
+    """Every service's settings but its NATS credentials (`env_of`)."""
     logs: Path = Path()
     replicas: dict[str, Replica] = field(default_factory=dict)
     log_starts: dict[str, int] = field(default_factory=dict)
     """Where each service's log stood when it was last started."""
+    nats_credentials: dict[str, Path] = field(default_factory=dict)
+    """Each service's NATS credentials file (none on a NATS that lets anyone in)."""
+    nats_admin: NatsCredentials = ANONYMOUS
+    """The harness's own NATS identity, which may do anything."""
+
+    def env_of(self, service: str) -> dict[str, str]:
+        """The settings `taskstream <service>` runs with here, its credentials included."""
+        creds = self.nats_credentials.get(service)
+        return self.env | ({"TASKSTREAM_NATS_CREDS": str(creds)} if creds else {})
 
     def start(self, name: str, *, wait: bool = True) -> None:
         """`taskstream <name>` (or the replica called `name`) in a session of its own, so
@@ -67,7 +85,7 @@ class Stack:
             self.log_starts[name] = out.tell()
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", replica.service if replica else name],
-                env=replica.env if replica else self.env,
+                env=replica.env if replica else self.env_of(name),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -81,7 +99,7 @@ class Stack:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         self.replicas[name] = Replica(
-            service, url, {**self.env, _PORT_SETTINGS[service]: str(port)}
+            service, url, {**self.env_of(service), _PORT_SETTINGS[service]: str(port)}
         )
         self.start(name)
         return url
@@ -162,18 +180,39 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
         raise RuntimeError(f"{e}:\n{log.read_text()[-3000:]}") from None
 
 
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """The e2e tests' nats-server: it admits only the users its authority signed."""
+    authority = NatsAuthority(tmp_path_factory.mktemp("nats-auth"))
+    with started(EmbeddedNats(tmp_path_factory.mktemp("nats"), authority=authority)) as server:
+        yield server
+
+
+@pytest.fixture
+def nats_url(nats_server: EmbeddedNats) -> str:
+    asyncio.run(delete_streams(nats_server.url, harness_credentials(nats_server)))
+    return nats_server.url
+
+
+def harness_credentials(nats: EmbeddedNats) -> NatsCredentials:
+    """The harness's identity on `nats`: anything is allowed (and needed by no service)."""
+    if nats.authority is None:
+        return ANONYMOUS
+    return NatsCredentials(creds_file=nats.authority.write_credentials("test-harness", HARNESS))
+
+
 @contextlib.contextmanager
 def stack_of_its_own(
     postgres_server: EmbeddedPostgres,
     template_url: str,
-    nats_url: str,
+    nats: EmbeddedNats,
     logs: Path,
     **settings: object,
 ) -> Iterator[Stack]:
     """The three services on a fresh database of the harness's PostgreSQL."""
     with (
         fresh_database(postgres_server, template_url) as database_url,
-        run_stack(database_url, nats_url, logs, **settings) as stack,
+        run_stack(database_url, nats, logs, **settings) as stack,
     ):
         yield stack
 
@@ -191,7 +230,7 @@ def stack(
     with stack_of_its_own(
         postgres_server,
         template_url,
-        nats_server.url,
+        nats_server,
         tmp_path_factory.mktemp("logs"),
         **getattr(request.module, "STACK_SETTINGS", {}),
     ) as stack:
@@ -203,16 +242,25 @@ def own_stack(
     postgres_server: EmbeddedPostgres, template_url: str, nats_server: EmbeddedNats, tmp_path: Path
 ) -> Iterator[Stack]:
     """A stack for one test alone: one that crashes or stops what others would share."""
-    with stack_of_its_own(postgres_server, template_url, nats_server.url, tmp_path) as stack:
+    with stack_of_its_own(postgres_server, template_url, nats_server, tmp_path) as stack:
         yield stack
 
 
 @contextlib.contextmanager
-def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) -> Iterator[Stack]:
+def run_stack(
+    database_url: str, nats: EmbeddedNats, logs: Path, **settings: object
+) -> Iterator[Stack]:
     """The three services as processes against a migrated database, on a nats-server with
-    no streams left from earlier tests; stopped afterwards. `settings` are given to every
+    no streams left from earlier tests, each service with NATS credentials of its own
+    when the server has an authority; stopped afterwards. `settings` are given to every
     service, over the defaults below."""
-    asyncio.run(delete_streams(nats_url))
+    nats_url = nats.url
+    admin = harness_credentials(nats)
+    asyncio.run(delete_streams(nats_url, admin))
+    credentials: dict[str, Path] = {}
+    if nats.authority is not None:
+        stream = settings.get("nats_stream", Settings.model_fields["nats_stream"].default)
+        credentials = nats.authority.write_service_credentials(str(stream))
     migrate.upgrade(database_url)
     command_port, query_port = free_port(), free_port()
     env = service_environment(
@@ -236,6 +284,8 @@ def run_stack(database_url: str, nats_url: str, logs: Path, **settings: object) 
         {},
         env,
         logs,
+        nats_credentials=credentials,
+        nats_admin=admin,
     )
     try:
         for name in ("command", "projector", "query"):

@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 from nats.errors import Error as NatsError
 
 from shared.events.catalog import SUBJECT_PREFIX
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 
 INJECTED = "Taskstream-Test-Injected"
 FOREIGN_SUBJECT = f"{SUBJECT_PREFIX}.junk.x.y"
@@ -37,10 +37,17 @@ Message = tuple[str, bytes, dict[str, str]]
 
 
 class Injector:
-    def __init__(self, nats_url: str, target: Target, near: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        nats_url: str,
+        target: Target,
+        near: Callable[[], int],
+        credentials: NatsCredentials = ANONYMOUS,
+    ) -> None:
         """`near()` is the last position the API answered, for forgeries that pass for
-        the next real event."""
+        the next real event. Forging takes an identity that may publish any event."""
         self._nats_url = nats_url
+        self._credentials = credentials
         self._target = target
         self._near = near
         self.sent: Counter[str] = Counter()
@@ -49,7 +56,7 @@ class Injector:
     async def run(self, seconds: float) -> None:
         """One foreign and one poison message every second; a publish that JetStream
         does not confirm (NATS restarting) is counted as refused and not retried."""
-        nc = await connect(self._nats_url, name="test-injector")
+        nc = await connect(self._nats_url, name="test-injector", credentials=self._credentials)
         try:
             js = nc.jetstream()
             started = time.monotonic()

@@ -82,7 +82,7 @@ def assert_exactly_once(stack: Stack, load: KeyedLoad) -> None:
     listed = [item["id"] for item in _all_projects(stack, load.token, last)]
     assert sorted(listed) == sorted(p["id"] for p in load.made)
 
-    published = asyncio.run(stream_messages(stack.nats_url))
+    published = asyncio.run(stream_messages(stack.nats_url, credentials=stack.nats_admin))
     positions = [published_event(m.data).position for m in published]
     assert positions == sorted({int(p["position"]) for p in load.made})
     assert not stack.dead(), f"services died (exit codes): {stack.dead()}"

@@ -21,7 +21,7 @@ from nats.js.errors import NotFoundError
 from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.event_ids import event_id_text
 from shared.events.identity import InvalidEnvelope
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 from shared.tracking import TRACKING_NAME
 from tests.e2e.injection import INJECTED
 from tests.support import StoredMessage, published_event
@@ -72,7 +72,14 @@ def tracking(database_url: str) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-async def settle(database_url: str, nats_url: str, *, within: float, quiet: float) -> str:
+async def settle(
+    database_url: str,
+    nats_url: str,
+    *,
+    within: float,
+    quiet: float,
+    credentials: NatsCredentials = ANONYMOUS,
+) -> str:
     """Waits until the relay has published the store's last event and the projector has
     consumed the whole stream; gives up after `within` s, or once nothing has moved for
     `quiet` s. Returns how far each got."""
@@ -81,7 +88,7 @@ async def settle(database_url: str, nats_url: str, *, within: float, quiet: floa
     moved = time.monotonic()
     while True:
         store = last_position(database_url)
-        relayed, last_sequence = await _relay_tail(nats_url)
+        relayed, last_sequence = await _relay_tail(nats_url, credentials)
         applied = tracking(database_url)
         state = (store, relayed, last_sequence, *applied)
         report = (
@@ -98,9 +105,9 @@ async def settle(database_url: str, nats_url: str, *, within: float, quiet: floa
         await asyncio.sleep(0.5)
 
 
-async def _relay_tail(nats_url: str) -> tuple[int, int]:
+async def _relay_tail(nats_url: str, credentials: NatsCredentials) -> tuple[int, int]:
     """The position of the relay's last message, and the stream's last sequence."""
-    nc = await connect(nats_url, name="test-audit")
+    nc = await connect(nats_url, name="test-audit", credentials=credentials)
     try:
         js = nc.jetstream()
         try:

@@ -54,7 +54,7 @@ def outage_stack(
     logs = tmp_path / "logs"
     logs.mkdir()
     # The default wait for X-Min-Position (5 s), which an outage must not make reads wait.
-    with run_stack(database_url, nats_server.url, logs, min_position_wait_seconds=5) as stack:
+    with run_stack(database_url, nats_server, logs, min_position_wait_seconds=5) as stack:
         yield stack
 
 

@@ -29,6 +29,7 @@ import pytest
 
 from services.dev.nats import EmbeddedNats
 from services.dev.postgres import EmbeddedPostgres
+from shared.nats_authority import NatsAuthority
 from tests.e2e.answer_audit import check_acknowledged, check_answers, check_freeze
 from tests.e2e.conftest import Stack, run_stack
 from tests.e2e.fault_schedule import Faults, Timeline, leader
@@ -67,7 +68,7 @@ def faulty(tmp_path: Path) -> Iterator[FaultStack]:
     """The stack on a PostgreSQL and a nats-server of its own, with a second command
     service (and so a second relay) beside the first."""
     postgres = EmbeddedPostgres(tmp_path / "postgres")
-    nats = EmbeddedNats(tmp_path / "nats")
+    nats = EmbeddedNats(tmp_path / "nats", authority=NatsAuthority(tmp_path / "nats-auth"))
     restarter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="restarter")
     try:
         postgres.start()
@@ -75,7 +76,7 @@ def faulty(tmp_path: Path) -> Iterator[FaultStack]:
         database_url = postgres.create_database("faults")
         logs = tmp_path / "logs"
         logs.mkdir()
-        with run_stack(database_url, nats.url, logs) as stack:
+        with run_stack(database_url, nats, logs) as stack:
             stack.start_replica("command-b", "command")
             yield FaultStack(stack, postgres, nats, restarter)
     finally:
@@ -89,7 +90,9 @@ def test_the_pipeline_keeps_every_guarantee_under_load_and_faults(faulty: FaultS
     killed = relay_processes(stack, COMMAND_SERVICES)[asyncio.run(leader(stack, COMMAND_SERVICES))]
     loaded = next(s for s in COMMAND_SERVICES if s != killed)
     load = MixedLoad(str(stack.url_of(loaded)), stack.query_url, stack.secret)
-    injector = Injector(stack.nats_url, load.live_project, lambda: load.last_position)
+    injector = Injector(
+        stack.nats_url, load.live_project, lambda: load.last_position, stack.nats_admin
+    )
     timeline = Timeline()
     faults = Faults(
         stack, faulty.postgres, faulty.nats, COMMAND_SERVICES, timeline, faulty.restarter
@@ -101,11 +104,13 @@ def test_the_pipeline_keeps_every_guarantee_under_load_and_faults(faulty: FaultS
             tasks.create_task(load.run(LOAD_SECONDS, RATE, READS))
             tasks.create_task(injector.run(LOAD_SECONDS))
             tasks.create_task(faults.run(killed))
-        return await settle(stack.database_url, stack.nats_url, within=60, quiet=20)
+        return await settle(
+            stack.database_url, stack.nats_url, within=60, quiet=20, credentials=stack.nats_admin
+        )
 
     progress = asyncio.run(drive())
     stored = stored_events(stack.database_url)
-    messages = asyncio.run(stream_messages(stack.nats_url))
+    messages = asyncio.run(stream_messages(stack.nats_url, credentials=stack.nats_admin))
     broken = []
     if timeline.at("postgres up") > LOAD_SECONDS - 2:
         broken.append(

@@ -37,7 +37,7 @@ def stack(
     with stack_of_its_own(
         postgres_server,
         template_url,
-        nats_server.url,
+        nats_server,
         tmp_path_factory.mktemp("logs"),
         command_workers=1,
         query_workers=1,

@@ -30,7 +30,7 @@ async def test_poison_messages_are_counted_in_metrics_and_the_projector_keeps_go
         return metric(text, "taskstream_projector_dead_letters")
 
     before = await dead_letters()
-    nc = await connect(stack.nats_url, name="poisoner")
+    nc = await connect(stack.nats_url, name="poisoner", credentials=stack.nats_admin)
     try:
         js = nc.jetstream()
         await js.publish("taskstream.events.garbage.task.TaskCreated", b"\x00 not json")

@@ -10,13 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from services.dev.processes import answers_health, free_port
 from tests.e2e.conftest import Stack
+from tests.e2e.dev_stacks import dev_environment, dev_stack
 from tests.support import until
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_a_service_on_a_port_its_like_holds_refuses_to_start(stack: Stack, servi
     setting = f"TASKSTREAM_{service.upper()}_PORT"
     second = subprocess.Popen(
         [sys.executable, "-m", "services.cli", service],
-        env={**stack.env, setting: port},
+        env={**stack.env_of(service), setting: port},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -55,48 +55,6 @@ def test_a_service_on_a_port_its_like_holds_refuses_to_start(stack: Stack, servi
         second.wait()
     assert f"port {port}" in said and setting in said, said
     assert answers_health(url)
-
-
-def dev_environment(data_dir: Path, command_port: int, query_port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKSTREAM_")}
-    return env | {
-        "TASKSTREAM_DATA_DIR": str(data_dir),
-        "TASKSTREAM_COMMAND_PORT": str(command_port),
-        "TASKSTREAM_QUERY_PORT": str(query_port),
-    }
-
-
-@contextlib.contextmanager
-def dev_stack(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`taskstream dev` in a session of its own; afterwards stopped as Ctrl-C stops it,
-    and nothing of its session may be left running."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "dev"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-    until(lambda: not session_alive(process.pid), within=30, what="the stack's session gone")
-
-
-def session_alive(session: int) -> bool:
-    try:
-        os.killpg(session, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_second_dev_stack_on_the_same_ports_refuses_and_stops_what_it_started(

@@ -29,7 +29,7 @@ def test_a_postgres_crash_under_load_loses_and_doubles_nothing(
         database_url = server.create_database("restarts")
         logs = tmp_path / "logs"
         logs.mkdir()
-        with run_stack(database_url, nats_server.url, logs) as stack:
+        with run_stack(database_url, nats_server, logs) as stack:
             load = KeyedLoad(stack)
             load.start()
             load.wait_for(load.expected // 3)

@@ -64,7 +64,10 @@ async def test_the_event_reaches_jetstream_as_a_cloudevent(stack: Stack) -> None
             f"{stack.query_url}/api/v1/projects",
             headers=headers(stack, tenant, **{"X-Min-Position": str(position)}),
         )
-    events = [published_event(m.data) for m in await stream_messages(stack.nats_url)]
+    events = [
+        published_event(m.data)
+        for m in await stream_messages(stack.nats_url, credentials=stack.nats_admin)
+    ]
     [event] = [e for e in events if e.tenant_id == tenant]
     assert (event.type, event.position, event.actor) == ("ProjectCreated", position, "e2e")
     assert event.data["name"] == "Streamed"

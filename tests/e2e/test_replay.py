@@ -24,6 +24,8 @@ async def run_cli(stack: Stack, *args: str) -> str:
         **os.environ,
         "TASKSTREAM_DATABASE_URL": stack.database_url,
         "TASKSTREAM_NATS_URL": stack.nats_url,
+        # republish runs a relay: the command service's identity
+        **{k: v for k, v in stack.env_of("command").items() if k == "TASKSTREAM_NATS_CREDS"},
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -85,14 +87,14 @@ async def test_republish_refills_a_lost_stream_without_touching_the_read_model(
     position = alice.command("PATCH", f"/projects/{project['id']}", json={"name": "again"})
     last = int(position.headers["X-Event-Position"])
     before = alice.query(f"/projects/{project['id']}", headers={"X-Min-Position": str(last)})
-    nc = await connect(stack.nats_url, name="test")
+    nc = await connect(stack.nats_url, name="test", credentials=stack.nats_admin)
     try:
         await nc.jetstream().delete_stream("TASKSTREAM")
     finally:
         await nc.close()
     output = await run_cli(stack, "republish", "--from", "1")
     assert "republished" in output
-    messages = await stream_messages(stack.nats_url)
+    messages = await stream_messages(stack.nats_url, credentials=stack.nats_admin)
     republished = {json.loads(m.data)["position"] for m in messages}
     assert set(range(1, last + 1)) <= republished
     after = alice.query(f"/projects/{project['id']}", headers={"X-Min-Position": str(last)})

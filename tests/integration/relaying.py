@@ -21,7 +21,7 @@ from services.command.publishing.relay import Relay
 from shared.database import DatabaseAddress
 from shared.events.envelope import EventEnvelope
 from shared.events.identity import InvalidEnvelope
-from shared.nats import connect
+from shared.nats import ANONYMOUS, NatsCredentials, connect
 from tests.support import eventually, published_event, stream_messages
 
 
@@ -33,33 +33,44 @@ def make_relay(database_url: str, nats_url: str, **options: Any) -> Relay:
     return Relay(DatabaseAddress.parse(database_url).conninfo(), nats_url, "TASKSTREAM", **options)
 
 
-async def stream_events(nats_url: str) -> list[EventEnvelope]:
+async def stream_events(
+    nats_url: str, credentials: NatsCredentials = ANONYMOUS
+) -> list[EventEnvelope]:
     """Every message in the stream that reads as a taskstream event, in stream order;
     foreign ones are left out (forged ones are not: compare with the store)."""
     events = []
-    for message in await stream_messages(nats_url):
+    for message in await stream_messages(nats_url, credentials=credentials):
         with contextlib.suppress(InvalidEnvelope):
             events.append(published_event(message.data))
     return events
 
 
 async def wait_for_position(
-    nats_url: str, position: int, *, within: float = 10.0
+    nats_url: str,
+    position: int,
+    *,
+    within: float = 10.0,
+    credentials: NatsCredentials = ANONYMOUS,
 ) -> list[EventEnvelope]:
     """The stream's events once one at `position` is among them."""
 
     async def arrived() -> bool:
-        return any(e.position == position for e in await stream_events(nats_url))
+        events = await stream_events(nats_url, credentials)
+        return any(e.position == position for e in events)
 
     await eventually(arrived, what=f"the event at position {position} in JetStream", within=within)
-    return await stream_events(nats_url)
+    return await stream_events(nats_url, credentials)
 
 
 async def publish_raw(
-    nats_url: str, subject: str, data: bytes, headers: dict[str, str] | None = None
+    nats_url: str,
+    subject: str,
+    data: bytes,
+    headers: dict[str, str] | None = None,
+    credentials: NatsCredentials = ANONYMOUS,
 ) -> int:
     """Publishes as someone other than the relay would; returns the stream sequence."""
-    nc = await connect(nats_url, name="test-outsider")
+    nc = await connect(nats_url, name="test-outsider", credentials=credentials)
     try:
         ack = await nc.jetstream().publish(subject, data, headers=headers)
         return ack.seq

@@ -11,12 +11,15 @@ from services.cli import _parser
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+NATS = {"TASKSTREAM_NATS_URL", "TASKSTREAM_NATS_CREDS"}
 NEEDS = {
+    "nats-setup": {"TASKSTREAM_NATS_AUTH_DIR"},
     "migrate": {"TASKSTREAM_DATABASE_URL"},
-    "command": {"TASKSTREAM_DATABASE_URL", "TASKSTREAM_NATS_URL", "TASKSTREAM_JWT_SECRET"},
-    "projector": {"TASKSTREAM_DATABASE_URL", "TASKSTREAM_NATS_URL"},
-    "query": {"TASKSTREAM_DATABASE_URL", "TASKSTREAM_NATS_URL", "TASKSTREAM_JWT_SECRET"},
+    "command": {"TASKSTREAM_DATABASE_URL", "TASKSTREAM_JWT_SECRET", *NATS},
+    "projector": {"TASKSTREAM_DATABASE_URL", *NATS},
+    "query": {"TASKSTREAM_DATABASE_URL", "TASKSTREAM_JWT_SECRET", *NATS},
 }
+AUTH_DIR = "/var/lib/taskstream/nats-auth"
 
 
 def compose() -> dict[str, Any]:
@@ -57,6 +60,24 @@ def test_infrastructure_matches_the_urls() -> None:
     assert services["command"]["depends_on"]["migrate"]["condition"] == (
         "service_completed_successfully"
     )
+
+
+def test_nats_admits_only_the_users_nats_setup_signed_each_service_as_its_own() -> None:
+    services = compose()["services"]
+    assert services["nats-setup"]["command"] == ["nats-setup"]
+    assert services["nats-setup"]["environment"]["TASKSTREAM_NATS_AUTH_DIR"] == AUTH_DIR
+    assert f"nats-auth:{AUTH_DIR}" in services["nats-setup"]["volumes"]
+    nats = services["nats"]
+    config = nats["command"][nats["command"].index("-c") + 1]
+    mount = next(v for v in nats["volumes"] if v.startswith("nats-auth:"))
+    assert config == f"{mount.split(':')[1]}/server.conf" and mount.endswith(":ro")
+    assert nats["depends_on"]["nats-setup"]["condition"] == "service_completed_successfully"
+    for name in ("command", "projector", "query"):
+        service = services[name]
+        assert f"nats-auth:{AUTH_DIR}:ro" in service["volumes"], name
+        creds = service["environment"]["TASKSTREAM_NATS_CREDS"]
+        assert creds == f"{AUTH_DIR}/creds/{name}.creds", name
+    assert f"install -d -o taskstream -m 0700 {AUTH_DIR}" in (ROOT / "Dockerfile").read_text()
 
 
 def test_the_image_installs_the_package_and_runs_the_cli() -> None:

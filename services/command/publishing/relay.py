@@ -43,7 +43,7 @@ from shared.database import EVENTS_TABLE, DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.heap import freeze_startup_heap
 from shared.lifetime import run_until_signalled
-from shared.nats import connect, ensure_stream
+from shared.nats import ANONYMOUS, NatsCredentials, connect, ensure_stream
 from shared.settings import Settings
 from shared.stored_events.decoding import STATE_AFTER
 
@@ -65,6 +65,7 @@ class Relay:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         name: str = "taskstream-relay",
         fast_wire: bool = True,
+        credentials: NatsCredentials = ANONYMOUS,
     ) -> None:
         if not 0 < batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1 to {MAX_BATCH} (JetStream's atomic batch)")
@@ -76,6 +77,7 @@ class Relay:
         self._ack_timeout = min(ack_timeout, lease_seconds / 3)
         self._standby_seconds = standby_seconds(lease_seconds)
         self._name = name
+        self._credentials = credentials
         self._publish_all = wire.publish_all if fast_wire else publish_each
         self._lease = Lease(stream, lease_seconds)
         self._cursor = Cursor()
@@ -119,7 +121,7 @@ class Relay:
             try:
                 for channel in (EVENTS_TABLE, republish_queue.CHANNEL):
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-                nc = await connect(self._nats_url, name=self._name)
+                nc = await connect(self._nats_url, name=self._name, credentials=self._credentials)
                 try:
                     js = nc.jetstream()
                     await ensure_stream(js, self._stream)
@@ -263,6 +265,7 @@ def run_relay(settings: Settings) -> None:
         settings.nats_stream,
         lease_seconds=settings.relay_lease_seconds,
         fast_wire=settings.fast(FastPath.WIRE),
+        credentials=settings.nats_credentials(),
     )
     freeze_startup_heap()
     run_until_signalled(relay.run())

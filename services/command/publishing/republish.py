@@ -22,6 +22,7 @@ from services.command.publishing.lease import DEFAULT_LEASE_SECONDS
 from services.command.publishing.relay import Relay
 from shared.background import background
 from shared.database import EVENTS_TABLE
+from shared.nats import ANONYMOUS, NatsCredentials
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
@@ -42,6 +43,7 @@ async def republish(
     *,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     fast_wire: bool = True,
+    credentials: NatsCredentials = ANONYMOUS,
 ) -> int:
     """Returns the number of events published again, once they all are."""
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
@@ -59,6 +61,7 @@ async def republish(
             lease_seconds=lease_seconds,
             name="taskstream-republish",
             fast_wire=fast_wire,
+            credentials=credentials,
         )
         async with background(relay.run()):
             return await _finished(conn, request)

@@ -19,5 +19,5 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     logs = tmp_path_factory.mktemp("logs")
-    with stack_of_its_own(postgres_server, template_url, nats_server.url, logs) as stack:
+    with stack_of_its_own(postgres_server, template_url, nats_server, logs) as stack:
         yield stack
