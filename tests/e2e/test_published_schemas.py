@@ -50,7 +50,8 @@ def every_event_type(alice: Tenant) -> int:
 
 
 async def tenant_messages(stack: Stack, alice: Tenant) -> list[dict[str, Any]]:
-    bodies = [json.loads(m.data) for m in await stream_messages(stack.nats_url)]
+    messages = await stream_messages(stack.nats_url, credentials=stack.nats_admin)
+    bodies = [json.loads(m.data) for m in messages]
     return [b for b in bodies if b["tenantid"] == str(alice.id)]
 
 
@@ -76,7 +77,9 @@ async def test_every_published_message_validates_against_its_dataschema(stack: S
 
     live = await eventually(published, what="the tenant's events on the stream")
     conninfo = DatabaseAddress.parse(stack.database_url).conninfo()
-    await republish(conninfo, stack.nats_url, "TASKSTREAM", live[0]["position"])
+    await republish(
+        conninfo, stack.nats_url, "TASKSTREAM", live[0]["position"], credentials=stack.nats_admin
+    )
     messages = await tenant_messages(stack, alice)
 
     assert {m["type"] for m in live} == set(EVENT_AGGREGATES)
