@@ -44,36 +44,31 @@ RETRY_AFTER: Header = {
     "required": True,
     "schema": {"type": "integer", "minimum": 0},
 }
-CACHE_CONTROL: Header = {
-    "description": "`private, no-cache`: a shared cache must not keep a tenant's answer, "
-    "and a client revalidates with If-None-Match.",
-    "required": True,
-    "schema": {"type": "string"},
-}
-VARY: Header = {
-    "description": "`X-Tenant-Token, Authorization, Accept-Encoding`: the answer depends "
-    "on the caller and on the encodings it accepts.",
-    "required": True,
-    "schema": {"type": "string"},
-}
-SCHEMA_ETAG: Header = {
-    "description": "The schema's content as an entity tag: send it as If-None-Match to "
-    "revalidate a kept copy.",
-    "required": True,
-    "schema": {"type": "string"},
-}
-PUBLIC_CACHE_CONTROL: Header = {
-    "description": "`public, max-age=3600`: any cache may keep it for an hour; a new minor "
-    "of the major (additive) replaces it.",
-    "required": True,
-    "schema": {"type": "string"},
-}
-VARY_ENCODING: Header = {
-    "description": "`Accept-Encoding`: the answer depends only on the encodings the caller "
-    "accepts.",
-    "required": True,
-    "schema": {"type": "string"},
-}
+
+
+def _always_sent(description: str) -> Header:
+    """A header every answer of its route carries, its value described in words."""
+    return {"description": description, "required": True, "schema": {"type": "string"}}
+
+
+CACHE_CONTROL = _always_sent(
+    "`private, no-cache`: a shared cache must not keep a tenant's answer, "
+    "and a client revalidates with If-None-Match."
+)
+VARY = _always_sent(
+    "`X-Tenant-Token, Authorization, Accept-Encoding`: the answer depends "
+    "on the caller and on the encodings it accepts."
+)
+SCHEMA_ETAG = _always_sent(
+    "The schema's content as an entity tag: send it as If-None-Match to revalidate a kept copy."
+)
+PUBLIC_CACHE_CONTROL = _always_sent(
+    "`public, max-age=3600`: any cache may keep it for an hour; a new minor "
+    "of the major (additive) replaces it."
+)
+VARY_ENCODING = _always_sent(
+    "`Accept-Encoding`: the answer depends only on the encodings the caller accepts."
+)
 
 WRITTEN = {"ETag": ETAG, "X-Event-Position": EVENT_POSITION}
 """What every successful command answers."""

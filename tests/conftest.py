@@ -27,6 +27,7 @@ from services.dev.postgres import EmbeddedPostgres
 from shared import migrate
 from shared.database import DatabaseAddress
 from shared.nats import ANONYMOUS, NatsCredentials, connect
+from shared.nats_authority import NatsAuthority
 from shared.settings import Settings
 
 TEMPLATE = "taskstream_template"
@@ -50,6 +51,14 @@ def started(server: S) -> Iterator[S]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def secured_nats(factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """A nats-server that admits only the users its own authority signed."""
+    authority = NatsAuthority(factory.mktemp("nats-auth"))
+    with started(EmbeddedNats(factory.mktemp("nats"), authority=authority)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

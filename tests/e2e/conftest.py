@@ -27,9 +27,8 @@ from services.dev.postgres import EmbeddedPostgres
 from services.dev.processes import answers_health
 from shared import migrate
 from shared.nats import ANONYMOUS, NatsCredentials
-from shared.nats_authority import NatsAuthority
 from shared.settings import Settings, service_environment
-from tests.conftest import JWT_SECRET, delete_streams, fresh_database, started
+from tests.conftest import JWT_SECRET, delete_streams, fresh_database, secured_nats
 from tests.support import HARNESS, until
 
 
@@ -183,8 +182,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
     """The e2e tests' nats-server: it admits only the users its authority signed."""
-    authority = NatsAuthority(tmp_path_factory.mktemp("nats-auth"))
-    with started(EmbeddedNats(tmp_path_factory.mktemp("nats"), authority=authority)) as server:
+    with secured_nats(tmp_path_factory) as server:
         yield server
 
 

@@ -22,9 +22,8 @@ from services.projector.consumer import Projector
 from shared.database import DatabaseAddress
 from shared.fast_paths import FastPath
 from shared.nats import NatsCredentials, connect
-from shared.nats_authority import NatsAuthority
 from shared.pipeline_positions import stream_tail
-from tests.conftest import delete_streams, started
+from tests.conftest import delete_streams, secured_nats
 from tests.integration.relaying import (
     ctx,
     genuine,
@@ -51,8 +50,7 @@ class Identities:
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    authority = NatsAuthority(tmp_path_factory.mktemp("nats-auth"))
-    with started(EmbeddedNats(tmp_path_factory.mktemp("nats"), authority=authority)) as server:
+    with secured_nats(tmp_path_factory) as server:
         yield server
 
 
